@@ -1,0 +1,1 @@
+"""Real-time operations dashboard for the AI Mock Simulator."""

@@ -1,0 +1,206 @@
+"""Every knob in one settings object: defaults here, then ``DASHBOARD_*`` env vars, then flags.
+
+``load_settings(argv)`` is the one entry point. A bad value ends the program with one
+line on stderr and exit status 2, the way argparse reports a bad flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any, NoReturn
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_TOPIC = "customer.tutor.search"
+_NAME = r"[A-Za-z0-9_\-]+"
+TOPIC_RE = re.compile(rf"^(\*|anomalies|{_NAME}\.\*|{_NAME}(\.{_NAME})+)$")
+
+
+def check_topic(topic: str) -> str:
+    """A topic is ``*``, ``anomalies``, ``domain.*`` or a dotted stream name."""
+    if not TOPIC_RE.match(topic):
+        raise ValueError(
+            f"unknown topic syntax {topic!r} (use '*', 'anomalies', 'domain.*' or a stream name)"
+        )
+    return topic
+
+
+class Settings(BaseSettings):
+    """The dashboard's configuration. Field descriptions are the ``--help`` texts."""
+
+    model_config = SettingsConfigDict(env_prefix="DASHBOARD_", extra="ignore")
+
+    # --- server -------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="interface the dashboard listens on")
+    port: int = Field(8080, ge=1, le=65535, description="port the dashboard listens on")
+    native: bool = Field(False, description="open in a native window (needs the 'native' extra)")
+    show: bool = Field(True, description="open a browser tab at start (--no-show: do not)")
+    title: str = Field("Marketplace Operations", description="page title")
+
+    # --- upstream simulator ---------------------------------------------------------------
+    simulator_url: str = Field(
+        "",
+        description="HTTP base URL of an external simulator, e.g. http://127.0.0.1:8765; "
+        "empty: the embedded simulator",
+    )
+    topics: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: [DEFAULT_TOPIC],
+        description="comma-separated topics to subscribe to",
+    )
+    history_days: float = Field(7.0, gt=0, le=31, description="days of history loaded at start")
+
+    # --- connection manager ---------------------------------------------------------------
+    backoff_initial: float = Field(1.0, gt=0, description="first reconnect delay, seconds")
+    backoff_max: float = Field(30.0, gt=0, description="longest reconnect delay, seconds")
+    backoff_jitter: float = Field(
+        0.2, ge=0, le=1, description="random spread of each delay, as a fraction (0 = none)"
+    )
+    max_reconnect_attempts: int = Field(
+        0, ge=0, description="reconnect attempts before giving up (0 = forever)"
+    )
+    stable_after: float = Field(
+        5.0, ge=0, description="seconds a link must stay up before the backoff resets"
+    )
+    silence_limit: float = Field(
+        75.0, gt=0, description="seconds with no frame and no ping before the link counts dead"
+    )
+    catchup_window: float = Field(
+        300.0, gt=0, description="how far back the server can replay on reconnect, seconds"
+    )
+    max_frame_bytes: int = Field(
+        8 * 1024 * 1024, ge=1024, description="larger frames are skipped and counted"
+    )
+    connect_timeout: float = Field(10.0, gt=0, description="WebSocket opening handshake limit")
+    history_timeout: float = Field(30.0, gt=0, description="history request limit, seconds")
+
+    # --- stream store ---------------------------------------------------------------------
+    retention_days: float = Field(
+        8.0, gt=0, description="points older than this are dropped from memory"
+    )
+    max_points_per_stream: int = Field(
+        100_000, ge=100, description="cap on points kept per stream"
+    )
+    push_interval: float = Field(
+        0.1, ge=0.02, description="seconds between chart pushes to each browser tab"
+    )
+
+    # --- embedded simulator ---------------------------------------------------------------
+    sim_seed: int = Field(7, description="seed of the embedded simulator's generator")
+    sim_rate: float = Field(
+        1.0, gt=0, le=100_000, description="multiplier of the embedded simulator's rates"
+    )
+    sim_ping_interval: float = Field(
+        30.0, gt=0, description="embedded simulator's ping interval, seconds"
+    )
+    sim_ping_timeout: float = Field(
+        60.0, gt=0, description="embedded simulator closes a link silent this long, seconds"
+    )
+    sim_catchup_window: float = Field(
+        300.0, gt=0, description="embedded simulator's catch-up window, seconds"
+    )
+
+    @field_validator("topics", mode="before")
+    @classmethod
+    def _split_topics(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [t.strip() for t in value.split(",") if t.strip()]
+        return value
+
+    @field_validator("topics")
+    @classmethod
+    def _check_topics(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one topic is needed")
+        return [check_topic(t) for t in value]
+
+    @field_validator("simulator_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http:// or https:// URL with a host")
+        try:
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError as exc:
+            raise ValueError(f"{value!r} has a malformed port") from exc
+        return value.rstrip("/")
+
+    # --- derived ----------------------------------------------------------------------------
+
+    @property
+    def embedded(self) -> bool:
+        """True when the dashboard serves and uses its own simulator."""
+        return not self.simulator_url
+
+    @property
+    def http_base(self) -> str:
+        """Base URL of the simulator's REST API."""
+        if self.simulator_url:
+            return self.simulator_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        """The simulator's WebSocket URL: ``ws://`` (``wss://`` for https) + ``/ws``."""
+        parts = urlsplit(self.http_base)
+        scheme = "wss" if parts.scheme == "https" else "ws"
+        path = parts.path.rstrip("/") + "/ws"
+        return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """One flag per settings field, generated so flags and fields cannot drift apart."""
+    parser = argparse.ArgumentParser(
+        prog="python -m app",
+        description="Real-time operations dashboard for the AI Mock Simulator. Every flag "
+        "can also be set as an environment variable DASHBOARD_<NAME>.",
+    )
+    for name, info in Settings.model_fields.items():
+        flag = "--" + name.replace("_", "-")
+        default = info.get_default(call_default_factory=True)
+        help_text = f"{info.description} (default: {_show(default)})"
+        if info.annotation is bool:
+            parser.add_argument(
+                flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
+                help=help_text,
+            )
+        else:
+            parser.add_argument(flag, dest=name, default=None, metavar=name.upper(),
+                                help=help_text)
+    return parser
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return repr(value) if value == "" else str(value)
+
+
+def load_settings(argv: Sequence[str] | None = None) -> Settings:
+    """Settings from env vars and ``argv``; exits with status 2 and one line on a bad value."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in vars(args).items() if v is not None}
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        _fail(parser, exc)
+
+
+def _fail(parser: argparse.ArgumentParser, exc: ValidationError) -> NoReturn:
+    err = exc.errors()[0]
+    field = str(err["loc"][0]) if err["loc"] else "settings"
+    message = err["msg"].removeprefix("Value error, ")
+    print(f"{parser.prog}: error: --{field.replace('_', '-')}: {message}", file=sys.stderr)
+    raise SystemExit(2)

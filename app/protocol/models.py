@@ -1,0 +1,219 @@
+"""Pydantic models of the AI Mock Simulator contract (see README, "Contract").
+
+Server messages form one union discriminated on ``type``; anything whose ``type`` is not
+in the contract parses as :class:`UnknownMessage` instead of failing, so a newer server
+never breaks an older dashboard. Every model ignores extra fields.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
+
+AnomalyFlag = Literal["normal", "warning", "critical"]
+Severity = Literal["info", "warning", "critical"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False)
+
+
+class StreamEvent(_Model):
+    """One observation of one stream. ``id`` and ``seq`` are optional server additions."""
+
+    stream: str = Field(min_length=1)
+    timestamp: datetime
+    data: dict[str, Any] | None = None
+    normalized_value: float | None = Field(
+        default=None, alias="normalizedValue", allow_inf_nan=False
+    )
+    anomaly_flag: AnomalyFlag | None = Field(default=None, alias="anomalyFlag")
+    id: str | None = None
+    seq: int | None = None
+
+
+class ExpectedImpact(_Model):
+    streams: list[str] = Field(default_factory=list)
+    direction: str = "mixed"
+    magnitude: str = "medium"
+    duration: str | float | None = None
+
+
+class ExternalEvent(_Model):
+    """Something that happened in the world (a campaign, an outage, exam season)."""
+
+    id: str
+    timestamp: datetime
+    type: str = "operational"
+    title: str = ""
+    description: str = ""
+    severity: str = "info"
+    expected_impact: ExpectedImpact | None = Field(default=None, alias="expectedImpact")
+    icon: str | None = None
+    external_link: str | None = Field(default=None, alias="externalLink")
+    injected_by_ai: bool | None = Field(default=None, alias="injectedByAI")
+
+
+class Percentiles(_Model):
+    p25: float | None = None
+    p50: float | None = None
+    p75: float | None = None
+    p90: float | None = None
+    p95: float | None = None
+
+
+class BaselinePatterns(_Model):
+    weekday_avg: float | None = Field(default=None, alias="weekdayAvg")
+    weekend_avg: float | None = Field(default=None, alias="weekendAvg")
+    trend: Any = None
+    seasonality: Any = None
+
+
+class StreamBaseline(_Model):
+    name: str | None = None
+    mean: float | None = None
+    median: float | None = None
+    std_dev: float | None = Field(default=None, alias="stdDev")
+    min: float | None = None
+    max: float | None = None
+    percentiles: Percentiles | None = None
+    patterns: BaselinePatterns | None = None
+
+
+# --- client -> server -------------------------------------------------------------------
+
+
+class SubscribeMessage(_Model):
+    type: Literal["subscribe"] = "subscribe"
+    topics: list[str]
+    last_timestamp: datetime | None = Field(default=None, alias="lastTimestamp")
+
+
+class UnsubscribeMessage(_Model):
+    type: Literal["unsubscribe"] = "unsubscribe"
+    topics: list[str]
+
+
+# --- server -> client -------------------------------------------------------------------
+
+
+class SubscribedMessage(_Model):
+    type: Literal["subscribed"] = "subscribed"
+    topics: list[str] = Field(default_factory=list)
+
+
+class UnsubscribedMessage(_Model):
+    type: Literal["unsubscribed"] = "unsubscribed"
+    topics: list[str] = Field(default_factory=list)
+
+
+class EventMessage(_Model):
+    type: Literal["event"] = "event"
+    data: StreamEvent
+
+
+class BatchMessage(_Model):
+    type: Literal["batch"] = "batch"
+    events: list[StreamEvent]
+    rejected: int = Field(default=0, exclude=True)
+    """Events of the frame that failed validation and were skipped (set by the parser)."""
+
+
+class CatchupMessage(_Model):
+    type: Literal["catchup"] = "catchup"
+    events: list[StreamEvent] = Field(default_factory=list)
+    catch_up_end_time: datetime | None = Field(default=None, alias="catchUpEndTime")
+    rejected: int = Field(default=0, exclude=True)
+
+
+class ErrorMessage(_Model):
+    """A server error frame; the original server sends no ``code``."""
+
+    type: Literal["error"] = "error"
+    code: str | None = None
+    message: str = ""
+
+
+class UnknownMessage(_Model):
+    """A message whose ``type`` the contract does not define; kept, counted, ignored."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+
+
+KNOWN_TYPES = frozenset(
+    {"subscribed", "unsubscribed", "event", "batch", "catchup", "error"}
+)
+
+
+def _message_tag(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if kind in KNOWN_TYPES else "unknown"
+
+
+ServerMessage = Annotated[
+    Annotated[SubscribedMessage, Tag("subscribed")]
+    | Annotated[UnsubscribedMessage, Tag("unsubscribed")]
+    | Annotated[EventMessage, Tag("event")]
+    | Annotated[BatchMessage, Tag("batch")]
+    | Annotated[CatchupMessage, Tag("catchup")]
+    | Annotated[ErrorMessage, Tag("error")]
+    | Annotated[UnknownMessage, Tag("unknown")],
+    Discriminator(_message_tag),
+]
+
+SERVER_MESSAGE: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
+STREAM_EVENT: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)
+
+
+# --- history ----------------------------------------------------------------------------
+
+
+class HistoryPoint(_Model):
+    """One bucket of the contract's history answer."""
+
+    timestamp: datetime
+    value: float | None = Field(default=None, allow_inf_nan=False)
+    normalized: float | None = Field(default=None, allow_inf_nan=False)
+
+
+class TimeRange(_Model):
+    start: datetime
+    end: datetime
+
+
+class ContractHistory(_Model):
+    """``{"timeRange", "streams": {NAME: [point]}, "events", "baselineStats"?}``."""
+
+    time_range: TimeRange | None = Field(default=None, alias="timeRange")
+    streams: dict[str, list[HistoryPoint]]
+    events: list[ExternalEvent] = Field(default_factory=list)
+    baseline_stats: dict[str, StreamBaseline] | None = Field(default=None, alias="baselineStats")
+
+
+class OriginalStreamHistory(_Model):
+    events: list[StreamEvent] = Field(default_factory=list)
+    baseline: StreamBaseline | None = None
+
+
+class OriginalHistory(_Model):
+    """The original Node server's shape: ``{"start", "end", "streams": [..], "data": {..}}``."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    streams: list[str] = Field(default_factory=list)
+    data: dict[str, OriginalStreamHistory]
+
+
+class ErrorDetail(_Model):
+    code: str | None = None
+    message: str = ""
+    details: Any = None
+
+
+class ErrorBody(_Model):
+    """A REST error in either shape: ``{"error": {code, message}}`` or ``{"error": "text"}``."""
+
+    error: ErrorDetail | str

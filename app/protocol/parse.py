@@ -1,0 +1,152 @@
+"""Pure parsing of frames and history bodies: bytes in, typed values out, nothing raised.
+
+``parse_frame`` validates a whole frame from its bytes in one pass (the fast path). Only
+when that fails does it look closer, so that one bad event in a batch costs that event,
+not the frame: the good events are kept and the bad ones counted in ``rejected``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from app.protocol.models import (
+    KNOWN_TYPES,
+    SERVER_MESSAGE,
+    STREAM_EVENT,
+    BatchMessage,
+    CatchupMessage,
+    ServerMessage,
+    StreamEvent,
+    SubscribeMessage,
+    UnsubscribeMessage,
+)
+
+ErrorKind = Literal["binary", "too_large", "invalid_json", "invalid_shape", "bad_event"]
+DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolError:
+    """A frame that could not be used; ``kind`` is the counter it goes to."""
+
+    kind: ErrorKind
+    detail: str
+    size: int = 0
+
+
+def parse_frame(
+    frame: bytes | str, *, max_bytes: int = DEFAULT_MAX_FRAME_BYTES, binary: bool = False
+) -> ServerMessage | ProtocolError:
+    """Parse one WebSocket frame from the server. Never raises."""
+    size = len(frame)
+    if binary:
+        return ProtocolError("binary", f"binary frame of {size} bytes", size)
+    if size > max_bytes:
+        return ProtocolError("too_large", f"frame of {size} bytes over the {max_bytes} limit", size)
+    try:
+        return SERVER_MESSAGE.validate_json(frame)
+    except ValidationError:
+        pass
+    except Exception as exc:  # pragma: no cover - pydantic raises only ValidationError
+        return ProtocolError("invalid_shape", f"{type(exc).__name__}: {exc}", size)
+    return _parse_slow(frame, size)
+
+
+def _parse_slow(frame: bytes | str, size: int) -> ServerMessage | ProtocolError:
+    try:
+        raw = json.loads(frame)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        return ProtocolError("invalid_json", f"invalid JSON: {_short(exc)}", size)
+    if not isinstance(raw, dict):
+        return ProtocolError("invalid_shape", f"a JSON {type(raw).__name__}, not an object", size)
+    kind = raw.get("type")
+    if not isinstance(kind, str):
+        return ProtocolError("invalid_shape", "no string 'type' field", size)
+    if kind in ("batch", "catchup") and isinstance(raw.get("events"), list):
+        events, rejected = validate_events(raw["events"])
+        if kind == "batch":
+            return BatchMessage(events=events, rejected=rejected)
+        try:
+            end = CatchupMessage.model_validate(
+                {"catchUpEndTime": raw.get("catchUpEndTime")}
+            ).catch_up_end_time
+        except ValidationError:
+            end = None
+        return CatchupMessage(events=events, catchUpEndTime=end, rejected=rejected)
+    if kind == "event":
+        return ProtocolError("bad_event", f"event rejected: {_first_error(raw.get('data'))}", size)
+    if kind in KNOWN_TYPES:
+        return ProtocolError("invalid_shape", f"'{kind}' message of the wrong shape", size)
+    return ProtocolError("invalid_shape", f"unusable '{_clip(kind)}' message", size)
+
+
+def validate_events(items: list[Any]) -> tuple[list[StreamEvent], int]:
+    """Validate events one by one; returns the good ones and how many were rejected."""
+    good: list[StreamEvent] = []
+    rejected = 0
+    for item in items:
+        try:
+            good.append(STREAM_EVENT.validate_python(item))
+        except ValidationError:
+            rejected += 1
+    return good, rejected
+
+
+def _first_error(value: Any) -> str:
+    try:
+        STREAM_EVENT.validate_python(value)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "event"
+        return f"{where}: {err['msg']}"
+    return "unknown reason"
+
+
+def _short(exc: BaseException) -> str:
+    return _clip(str(exc), 120)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def event_time_ms(event: StreamEvent) -> int:
+    """The event's server timestamp in epoch milliseconds (naive times are taken as UTC)."""
+    return datetime_ms(event.timestamp)
+
+
+def datetime_ms(ts: datetime) -> int:
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return int(ts.timestamp() * 1000)
+
+
+def iso_utc(ts: datetime | int | float) -> str:
+    """ISO 8601 UTC with milliseconds and a ``Z``, as the contract writes times."""
+    if not isinstance(ts, datetime):
+        ts = datetime.fromtimestamp(ts / 1000, UTC)
+    elif ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def subscribe_frame(topics: list[str], last_timestamp: datetime | None = None) -> str:
+    """The ``subscribe`` frame; ``lastTimestamp`` only when given."""
+    message = SubscribeMessage(topics=topics, lastTimestamp=last_timestamp)
+    body: dict[str, Any] = {"type": "subscribe", "topics": list(message.topics)}
+    if last_timestamp is not None:
+        body["lastTimestamp"] = iso_utc(last_timestamp)
+    return json.dumps(body)
+
+
+def unsubscribe_frame(topics: list[str]) -> str:
+    return UnsubscribeMessage(topics=topics).model_dump_json(by_alias=True)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

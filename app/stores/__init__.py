@@ -1,0 +1,1 @@
+"""State the UI binds to: plain Python objects, no UI imports."""
