@@ -1,0 +1,150 @@
+"""History bodies: the contract's shape, the original server's shape, errors of both kinds."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.protocol import HistoryResult, ProtocolError, flag_for, parse_error_body, parse_history
+
+CONTRACT = {
+    "timeRange": {"start": "2026-11-19T00:00:00Z", "end": "2026-11-26T00:00:00Z"},
+    "streams": {
+        "customer.tutor.search": [
+            {"timestamp": "2026-11-19T00:05:00Z", "value": 30, "normalized": 80},
+            {"timestamp": "2026-11-19T00:00:00Z", "value": 28, "normalized": 50},
+        ]
+    },
+    "events": [
+        {
+            "id": "ext-1",
+            "timestamp": "2026-11-20T09:00:00Z",
+            "type": "marketing",
+            "title": "Campaign",
+            "description": "Spring push",
+            "severity": "info",
+            "expectedImpact": {
+                "streams": ["customer.tutor.search"],
+                "direction": "increase",
+                "magnitude": "high",
+                "duration": "2h",
+            },
+            "icon": "megaphone",
+        }
+    ],
+    "baselineStats": {
+        "customer.tutor.search": {
+            "name": "customer.tutor.search",
+            "mean": 28,
+            "median": 27,
+            "stdDev": 4,
+            "min": 5,
+            "max": 60,
+            "percentiles": {"p25": 20, "p50": 27, "p75": 33, "p90": 40, "p95": 45},
+            "patterns": {
+                "weekdayAvg": 27,
+                "weekendAvg": 34,
+                "trend": "stable",
+                "seasonality": "daily",
+            },
+        }
+    },
+}
+
+ORIGINAL = {
+    "start": "2026-11-19T00:00:00Z",
+    "end": "2026-11-26T00:00:00Z",
+    "streams": ["customer.tutor.search"],
+    "data": {
+        "customer.tutor.search": {
+            "events": [
+                {
+                    "stream": "customer.tutor.search",
+                    "timestamp": "2026-11-19T12:00:00Z",
+                    "data": {"value": 31.5},
+                    "normalizedValue": 25,
+                },
+                {
+                    "stream": "customer.tutor.search",
+                    "timestamp": "2026-11-19T00:00:00Z",
+                    "data": {"subject": "math"},
+                    "normalizedValue": 55,
+                    "anomalyFlag": "normal",
+                },
+            ],
+            "baseline": None,
+        }
+    },
+}
+
+
+def test_contract_shape() -> None:
+    """Contract points come out sorted, with flags derived from the normalized value."""
+    result = parse_history(json.dumps(CONTRACT))
+    assert isinstance(result, HistoryResult) and result.shape == "contract"
+    samples = result.streams["customer.tutor.search"]
+    assert [s.normalized for s in samples] == [50, 80]
+    assert [s.flag for s in samples] == ["normal", "critical"]
+    assert samples[0].ts_ms < samples[1].ts_ms
+    assert result.events[0].title == "Campaign"
+    assert result.baselines["customer.tutor.search"].std_dev == 4
+
+
+def test_original_shape() -> None:
+    """The original's full-event points normalize into the same samples."""
+    result = parse_history(json.dumps(ORIGINAL).encode())
+    assert isinstance(result, HistoryResult) and result.shape == "original"
+    samples = result.streams["customer.tutor.search"]
+    assert [(s.normalized, s.value, s.flag) for s in samples] == [
+        (55, None, "normal"),
+        (25, 31.5, "warning"),
+    ]
+    assert result.baselines == {}
+
+
+def test_wrong_shapes_and_invalid_json() -> None:
+    """Bodies of neither shape, or not JSON, become ProtocolErrors that say so."""
+    not_json = parse_history(b"<html>oops</html>")
+    assert isinstance(not_json, ProtocolError) and not_json.kind == "invalid_json"
+    for body in ([], {"streams": 5}, {"data": []}, {"streams": {"a": [{"value": 1}]}}):
+        result = parse_history(json.dumps(body))
+        assert isinstance(result, ProtocolError) and result.kind == "invalid_shape"
+        assert "neither known shape" in result.detail
+
+
+def test_error_bodies_of_both_shapes() -> None:
+    """REST errors parse from the contract's object and the original's plain text."""
+    assert parse_error_body(
+        b'{"error": {"code": "INVALID_TIME_RANGE", "message": "end < start"}}'
+    ) == (
+        "INVALID_TIME_RANGE",
+        "end < start",
+    )
+    assert parse_error_body(b'{"error": "Stream not found"}') == (None, "Stream not found")
+    assert parse_error_body(b"Bad Gateway") is None
+    assert parse_error_body(b'{"detail": "x"}') is None
+
+
+def test_flag_thresholds() -> None:
+    """Flags follow |z| < 1 normal, < 2 warning, else critical (15 points of normalized per z)."""
+    assert [flag_for(v) for v in (50, 64.9, 35.1, 65, 79.9, 80, 20, 0, 100)] == [
+        "normal",
+        "normal",
+        "normal",
+        "warning",
+        "warning",
+        "critical",
+        "critical",
+        "critical",
+        "critical",
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_no_bytes_make_the_history_parser_raise(raw: bytes) -> None:
+    """Arbitrary bytes give a HistoryResult or a ProtocolError."""
+    parse_history(raw)
+    parse_error_body(raw)
