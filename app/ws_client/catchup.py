@@ -1,0 +1,182 @@
+"""What to ask for after a reconnect and which holes to record: pure, no socket, no clock.
+
+After a reconnect the manager subscribes with ``lastTimestamp`` = the newest event it has
+(server time) minus a small overlap; the store drops the overlap as duplicates. The
+server replays only a recent window and answers an EMPTY catchup when asked for older
+data, so an empty reply is ambiguous. :func:`plan_gaps` resolves it per stream:
+
+- the link was down longer than the catch-up window: the hole is [last event before the
+  drop, first event after the reconnect], whatever the reply holds;
+- the reply has nothing for a stream that, at its observed rate, should have produced
+  several events in the outage: same hole;
+- the reply holds as many events for a stream as the server keeps (1,000 in the
+  original): the oldest were cut off, the hole is [last event, first replayed event].
+
+A hole whose end is not known yet (no catch-up event, no ``catchUpEndTime``) stays open
+until the stream's first live event closes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from app.protocol import StreamEvent, event_time_ms
+
+OVERLAP_MS = 1_000
+"""Replay this much before the newest event: events sharing its instant are not lost."""
+EXPECTED_EVENTS = 3.0
+"""A stream is expected to have spoken if the outage spans this many of its intervals."""
+MIN_OBSERVED = 5
+"""Events needed before a stream's rate is trusted."""
+SERVER_REPLAY_CAP = 1_000
+"""Events per stream the original server keeps for catch-up."""
+
+
+def topic_matches(topics: Iterable[str], stream: str) -> bool:
+    """Whether ``stream`` may be delivered under ``topics`` (``anomalies`` may match any)."""
+    for topic in topics:
+        if topic in ("*", "anomalies", stream):
+            return True
+        if topic.endswith(".*") and stream.startswith(topic[:-1]):
+            return True
+    return False
+
+
+@dataclass(slots=True)
+class StreamStats:
+    """What the client has seen of one stream on the wire (server times, ms)."""
+
+    first_ms: int
+    last_ms: int
+    count: int = 1
+
+    def interval_ms(self) -> float | None:
+        """Mean time between events, once enough of them were seen."""
+        if self.count < MIN_OBSERVED or self.last_ms <= self.first_ms:
+            return None
+        return (self.last_ms - self.first_ms) / (self.count - 1)
+
+
+@dataclass(slots=True)
+class StreamActivity:
+    """Newest event and rate per stream, kept across reconnects by the manager."""
+
+    streams: dict[str, StreamStats] = field(default_factory=dict)
+    newest_ms: int | None = None
+    received_at: float | None = None
+    """The manager's clock when the last event arrived (for "how long was it quiet")."""
+
+    def observe(self, stream: str, at_ms: int) -> None:
+        stats = self.streams.get(stream)
+        if stats is None:
+            self.streams[stream] = StreamStats(at_ms, at_ms)
+        else:
+            stats.count += 1
+            stats.first_ms = min(stats.first_ms, at_ms)
+            stats.last_ms = max(stats.last_ms, at_ms)
+        if self.newest_ms is None or at_ms > self.newest_ms:
+            self.newest_ms = at_ms
+
+
+@dataclass(frozen=True, slots=True)
+class CatchupPlan:
+    """The situation when the client re-subscribed after an outage."""
+
+    last_ms: Mapping[str, int]
+    """Per stream still subscribed: its newest event before the drop."""
+    interval_ms: Mapping[str, float | None]
+    newest_ms: int
+    """The newest event of all, the instant catch-up must continue from."""
+    quiet_s: float
+    """Local seconds since that newest event arrived: the outage as the client saw it."""
+    window_s: float
+
+    @property
+    def last_timestamp_ms(self) -> int:
+        """The ``lastTimestamp`` to send: the newest event minus the overlap."""
+        return self.newest_ms - OVERLAP_MS
+
+
+def make_plan(
+    activity: StreamActivity,
+    topics: Sequence[str],
+    newest_ms: int,
+    quiet_s: float,
+    window_s: float,
+) -> CatchupPlan:
+    """Snapshot the streams that matter (seen before, still subscribed)."""
+    wanted = {s: st for s, st in activity.streams.items() if topic_matches(topics, s)}
+    return CatchupPlan(
+        last_ms={s: st.last_ms for s, st in wanted.items()},
+        interval_ms={s: st.interval_ms() for s, st in wanted.items()},
+        newest_ms=newest_ms,
+        quiet_s=quiet_s,
+        window_s=window_s,
+    )
+
+
+@dataclass(slots=True)
+class CatchupReply:
+    """The catch-up answer as seen per stream, plus live events that came before it."""
+
+    first_ms: dict[str, int] = field(default_factory=dict)
+    count: dict[str, int] = field(default_factory=dict)
+    end_ms: int | None = None
+    live_first_ms: dict[str, int] = field(default_factory=dict)
+
+    def add_catchup(self, events: Iterable[StreamEvent]) -> None:
+        for event in events:
+            at = event_time_ms(event)
+            old = self.first_ms.get(event.stream)
+            if old is None or at < old:
+                self.first_ms[event.stream] = at
+            self.count[event.stream] = self.count.get(event.stream, 0) + 1
+
+    def add_live(self, stream: str, at_ms: int) -> None:
+        old = self.live_first_ms.get(stream)
+        if old is None or at_ms < old:
+            self.live_first_ms[stream] = at_ms
+
+
+@dataclass(frozen=True, slots=True)
+class GapSpan:
+    """A hole to record; ``end_ms`` None means "until the stream's next live event"."""
+
+    stream: str
+    start_ms: int
+    end_ms: int | None
+    why: str
+
+
+def plan_gaps(plan: CatchupPlan, reply: CatchupReply) -> list[GapSpan]:
+    """The holes the catch-up reply leaves, per stream (see the module docstring)."""
+    window_ms = plan.window_s * 1000
+    too_old = plan.quiet_s > plan.window_s or (
+        reply.end_ms is not None and reply.end_ms - plan.newest_ms > window_ms
+    )
+    spans: list[GapSpan] = []
+    for stream, last in plan.last_ms.items():
+        first = reply.first_ms.get(stream)
+        later = [t for t in (reply.end_ms, reply.live_first_ms.get(stream)) if t is not None]
+        end = first if first is not None else (min(later) if later else None)
+        if too_old:
+            why = "outage longer than the catch-up window"
+        elif first is None and _expected(plan, stream, last, end):
+            why = "catch-up returned nothing although events were expected"
+        elif first is not None and reply.count.get(stream, 0) >= SERVER_REPLAY_CAP:
+            why = "catch-up was cut at the server's per-stream cap"
+        else:
+            continue
+        if end is None or end > last:
+            spans.append(GapSpan(stream, last, end, why))
+    return spans
+
+
+def _expected(plan: CatchupPlan, stream: str, last: int, end: int | None) -> bool:
+    interval = plan.interval_ms.get(stream)
+    if interval is None or interval <= 0:
+        return False
+    # Without a known end, the outage is estimated from when the client last heard anything.
+    span = end - last if end is not None else plan.quiet_s * 1000 + (plan.newest_ms - last)
+    return span >= EXPECTED_EVENTS * interval
