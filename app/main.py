@@ -1,0 +1,86 @@
+"""Wiring: settings -> services -> routes and pages on NiceGUI's app -> ``ui.run``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from nicegui import app, ui
+
+from app.config import Settings
+from app.pages import register_pages
+from app.protocol import iso_utc
+from app.services import Services
+from app.simulator import SimulatorConfig, mount
+
+log = logging.getLogger("app")
+
+
+def status_body(services: Services) -> dict[str, Any]:
+    """``GET /api/dashboard/status``: the connection, its counters and per-stream figures."""
+    body = services.connection.status()
+    counters = body.setdefault("counters", {})
+    counters["duplicatesDropped"] = services.streams.duplicates_dropped
+    counters["backfilledPoints"] = services.streams.backfilled_points
+    counters["gaps"] = len(services.streams.gaps())
+    streams: dict[str, Any] = {}
+    for name in services.streams.stream_names():
+        stats = services.streams.stats(name)
+        streams[name] = {
+            "historyPoints": stats.history_points,
+            "livePoints": stats.live_points,
+            "firstTimestamp": iso_utc(stats.first_ts_ms) if stats.first_ts_ms is not None else None,
+            "lastTimestamp": iso_utc(stats.last_ts_ms) if stats.last_ts_ms is not None else None,
+        }
+    body["streams"] = streams
+    return body
+
+
+async def wait_for_nicegui_server() -> None:
+    """Return once NiceGUI's uvicorn server has bound its socket and serves requests."""
+    from nicegui.server import Server
+
+    # uvicorn offers no event for "bound and serving", only this flag.
+    while not getattr(getattr(Server, "instance", None), "started", False):  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
+
+
+def build(settings: Settings, services: Services | None = None) -> Services:
+    """Create the services and register everything on NiceGUI's app; returns the services."""
+    services = services or Services.create(settings)
+    if services.wait_until_serving is None:
+        services.wait_until_serving = wait_for_nicegui_server
+    if services.simulator is not None:
+        mount(app, services.simulator)
+
+    @app.get("/api/dashboard/status")
+    def dashboard_status() -> JSONResponse:
+        return JSONResponse(status_body(services))
+
+    register_pages(services)
+    app.on_startup(services.start)
+    app.on_shutdown(services.stop)
+    return services
+
+
+def run(settings: Settings) -> None:
+    """Serve the dashboard until interrupted (``python -m app``)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    build(settings)
+    mode = "embedded simulator" if settings.embedded else f"simulator at {settings.simulator_url}"
+    log.info("dashboard on http://%s:%d (%s)", settings.host, settings.port, mode)
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title=settings.title,
+        reload=False,
+        show=settings.show,
+        native=settings.native,
+        dark=None,
+        show_welcome_message=False,
+        **SimulatorConfig.from_settings(settings).uvicorn_options(),
+    )

@@ -1,0 +1,133 @@
+"""The process's long-lived objects, created once and shared by every browser tab.
+
+``Services`` owns the stores, the ONE upstream connection manager, the history loader and,
+in embedded mode, the simulator. ``start()`` and ``stop()`` are the only lifecycle calls:
+every task they start is cancelled and awaited by ``stop()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from app.config import Settings
+from app.history import HistoryClient, HistoryLoader
+from app.simulator import Simulator, SimulatorConfig
+from app.simulator.catalog import load_catalog
+from app.stores.connection import ConnectionStore
+from app.stores.streams import StreamStore
+from app.ws_client import ConnectionManager
+
+log = logging.getLogger(__name__)
+
+DAY_MS = 86_400_000
+
+
+def expand_topics(topics: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The catalog streams a set of topics covers (``anomalies`` covers none by itself)."""
+    chosen: dict[str, None] = {}
+    for topic in topics:
+        if topic == "*":
+            chosen.update(dict.fromkeys(names))
+        elif topic.endswith(".*"):
+            prefix = topic[:-1]
+            chosen.update(dict.fromkeys(n for n in names if n.startswith(prefix)))
+        elif topic != "anomalies":
+            chosen[topic] = None
+    return list(chosen)
+
+
+@dataclass
+class Services:
+    """Everything the pages and the API read, and the one lifecycle of the process."""
+
+    settings: Settings
+    streams: StreamStore
+    connection: ConnectionStore
+    manager: ConnectionManager
+    history: HistoryLoader
+    http: httpx.AsyncClient
+    simulator: Simulator | None = None
+    stream_names: list[str] = field(default_factory=list)
+    mean_interval_s: dict[str, float] = field(default_factory=dict)
+    wait_until_serving: Callable[[], Awaitable[None]] | None = None
+    _starter: asyncio.Task[None] | None = None
+    _started: bool = False
+
+    @classmethod
+    def create(cls, settings: Settings) -> Services:
+        """Build the object graph from the settings; nothing runs until :meth:`start`."""
+        catalog = load_catalog()
+        names = list(catalog.names)
+        streams = StreamStore(
+            retention_ms=int(settings.retention_days * DAY_MS),
+            max_points_per_stream=settings.max_points_per_stream,
+        )
+        connection = ConnectionStore(url=settings.ws_url, topics=list(settings.topics))
+        manager = ConnectionManager(settings, streams, connection)
+        http = httpx.AsyncClient(timeout=settings.history_timeout)
+        client = HistoryClient(http, settings.http_base, timeout=settings.history_timeout)
+        seeded = expand_topics(settings.topics, names)
+        history = HistoryLoader(client, streams, seeded, history_days=settings.history_days)
+        simulator = (
+            Simulator(SimulatorConfig.from_settings(settings)) if settings.embedded else None
+        )
+        intervals = {s.name: 86_400.0 / max(s.events_per_day, 1e-9) for s in catalog.streams}
+        return cls(
+            settings=settings,
+            streams=streams,
+            connection=connection,
+            manager=manager,
+            history=history,
+            http=http,
+            simulator=simulator,
+            stream_names=names,
+            mean_interval_s=intervals,
+        )
+
+    async def start(self) -> None:
+        """Start the simulator (embedded), then the connection and history in the background.
+
+        The connection and the first history load wait until the server accepts requests,
+        because in embedded mode they talk to this very process.
+        """
+        if self._started:
+            raise RuntimeError("Services.start() called twice")
+        self._started = True
+        if self.simulator is not None:
+            await self.simulator.start()
+        self._starter = asyncio.create_task(self._start_clients(), name="services-start")
+
+    async def _start_clients(self) -> None:
+        if self.wait_until_serving is not None:
+            await self.wait_until_serving()
+        await self.manager.start()
+        self.history.start()
+
+    async def stop(self) -> None:
+        """Stop everything :meth:`start` started, newest first, awaiting each task."""
+        if self._starter is not None:
+            self._starter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._starter
+            self._starter = None
+        await self.history.stop()
+        await self.manager.stop()
+        await self.http.aclose()
+        if self.simulator is not None:
+            await self.simulator.stop()
+        self._started = False
+
+    async def select_stream(self, stream: str) -> None:
+        """Show ``stream``: subscribe to it beside the configured topics and load its history."""
+        covered = expand_topics(self.settings.topics, self.stream_names)
+        topics = list(self.settings.topics)
+        if stream not in covered:
+            topics.append(stream)
+        await self.manager.set_topics(topics)
+        await self.history.load(stream)
