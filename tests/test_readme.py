@@ -1,0 +1,26 @@
+"""The README stays true: its configuration table is the settings model's."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from config_table import table  # noqa: E402
+
+
+def test_readme_configuration_table_matches_settings() -> None:
+    """Every setting appears in the README's table with its current default and meaning."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    start = readme.index("<!-- config-table:start -->") + len("<!-- config-table:start -->")
+    end = readme.index("<!-- config-table:end -->")
+    assert readme[start:end].strip() == table(), "run: python scripts/update_readme.py"
+
+
+def test_readme_commands_name_real_entry_points() -> None:
+    """The two commands of the quick start point at files that exist."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "bash scripts/test.sh" in readme and (ROOT / "scripts" / "test.sh").exists()
+    assert ".venv/bin/python -m app" in readme and (ROOT / "app" / "__main__.py").exists()
