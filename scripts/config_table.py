@@ -14,7 +14,8 @@ def table() -> str:
         if info.annotation is bool:
             flag += f" / --no-{name.replace('_', '-')}"
         shown_text = "(empty)" if shown == "" else f"`{shown}`"
-        rows.append(f"| `{flag}` | `DASHBOARD_{name.upper()}` | {shown_text} | {info.description} |")
+        env = f"DASHBOARD_{name.upper()}"
+        rows.append(f"| `{flag}` | `{env}` | {shown_text} | {info.description} |")
     return "\n".join(rows)
 
 
