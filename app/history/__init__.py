@@ -1,0 +1,20 @@
+"""History: the httpx client for ``/api/simulation/history`` and the loader that seeds the
+stream store and backfills gaps."""
+
+from app.history.client import HistoryClient
+from app.history.errors import HistoryError, HistoryErrorKind
+from app.history.loader import HistoryLoader, HistorySource
+from app.history.retry import backoff_delays
+from app.history.state import LoaderState, LoadStatus, StreamLoad
+
+__all__ = [
+    "HistoryClient",
+    "HistoryError",
+    "HistoryErrorKind",
+    "HistoryLoader",
+    "HistorySource",
+    "LoadStatus",
+    "LoaderState",
+    "StreamLoad",
+    "backoff_delays",
+]

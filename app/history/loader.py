@@ -1,0 +1,314 @@
+"""Seeds the stream store with history and backfills the gaps the connection manager records.
+
+One background task does all the fetching, in this order of priority:
+
+1. load requests: the seed at start (the last ``history_days`` of the configured
+   streams, one request for all of them), then whatever :meth:`HistoryLoader.load` and
+   :meth:`HistoryLoader.retry` ask for (the stream selector, the Retry button);
+2. open gaps, oldest first: the store calls the loader back on every ``record_gap``
+   (no polling), the loader fetches that window and merges it as ``Source.BACKFILL``. A gap
+   is ``filled`` if the answer has at least one point inside the window; otherwise, or if
+   the request keeps failing, it becomes ``unfillable`` and stays a break in the line.
+
+Start the loader before the connection manager so the seed is requested first. Live events
+that arrive while it loads are merged by the store, which is order-independent and
+deduplicating, so nothing is lost or doubled whichever lands first. Failures are retried
+with backoff (injectable ``sleep`` and delays) while live data keeps flowing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from app.history.errors import HistoryError
+from app.history.retry import backoff_delays
+from app.history.state import LoaderState, StreamLoad
+from app.protocol import HistoryResult
+from app.stores.streams import StreamStore
+from app.stores.types import Gap, GapState, Source
+
+log = logging.getLogger(__name__)
+
+
+class HistorySource(Protocol):
+    """What the loader needs from :class:`app.history.client.HistoryClient`."""
+
+    async def fetch_history(
+        self, start: datetime, end: datetime, streams: Sequence[str] | None = None
+    ) -> HistoryResult: ...
+
+
+@dataclass(slots=True)
+class _Request:
+    streams: tuple[str, ...]
+    force: bool
+    future: asyncio.Future[bool]
+
+
+class HistoryLoader:
+    """Seeds, reloads on demand, and backfills gaps; ``model`` is what pages observe."""
+
+    def __init__(
+        self,
+        client: HistorySource,
+        store: StreamStore,
+        streams: Sequence[str],
+        *,
+        history_days: float = 7.0,
+        max_attempts: int = 5,
+        gap_attempts: int = 3,
+        backoff: Callable[[], Iterator[float]] = backoff_delays,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if history_days <= 0 or max_attempts < 1 or gap_attempts < 1:
+            raise ValueError("history_days must be positive and attempts at least 1")
+        self._client = client
+        self._store = store
+        self.streams = tuple(dict.fromkeys(streams))
+        """The streams seeded at start."""
+        self._history = timedelta(days=history_days)
+        self._max_attempts = max_attempts
+        self._gap_attempts = gap_attempts
+        self._backoff = backoff
+        self._sleep = sleep
+        self._clock = clock
+        self.model = LoaderState()
+        """Observable state: per stream loads, gap counts, external events, baselines."""
+        for name in self.streams:
+            self.model.stream(name)
+        self._requests: list[_Request] = []
+        self._serving: list[_Request] = []
+        self._seed: asyncio.Future[bool] | None = None
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the background task and request the seed; call from the event loop."""
+        if self._task is not None:
+            raise RuntimeError("HistoryLoader.start() called twice")
+        self._wake = asyncio.Event()
+        wake = self._wake
+        self._unsubscribe = self._store.on_gap(lambda _gap: wake.set())
+        self._task = asyncio.create_task(self._run(), name="history-loader")
+        if self.streams:
+            self._seed = self._enqueue(self.streams, force=True)
+
+    async def stop(self) -> None:
+        """Cancel the background task and wait for it; pending loads are cancelled."""
+        task, self._task = self._task, None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        for req in [*self._serving, *self._requests]:
+            req.future.cancel()
+        self._requests, self._serving = [], []
+        interrupted = [s for s in self.model.streams.values() if s.status == "loading"]
+        for load in interrupted:
+            load.status = "idle"
+            load.next_retry_at = None
+        if interrupted:
+            self.model.changed()
+
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`stop`."""
+        return self._task is not None
+
+    # --- commands for pages ----------------------------------------------------------------
+
+    def state(self, stream: str) -> StreamLoad:
+        """The load state of ``stream`` (``idle`` if never asked for)."""
+        return self.model.stream(stream)
+
+    async def load(self, stream: str) -> bool:
+        """Make sure ``stream``'s history is loaded (no new request if it already is)."""
+        if self.model.stream(stream).status == "loaded":
+            return True
+        return await asyncio.shield(self._enqueue((stream,), force=False))
+
+    async def retry(self, stream: str) -> bool:
+        """Fetch ``stream``'s history again (the Retry button); True once it is loaded."""
+        return await asyncio.shield(self._enqueue((stream,), force=True))
+
+    async def wait_seeded(self) -> bool:
+        """Wait for the start-up seed; True if every configured stream loaded."""
+        if self._seed is None:
+            raise RuntimeError("HistoryLoader.wait_seeded() needs start() and streams")
+        return await asyncio.shield(self._seed)
+
+    def retry_gaps(self) -> int:
+        """Put unfillable gaps back in the queue; returns how many."""
+        again = [g for g in self._store.gaps() if g.state == "unfillable"]
+        for gap in again:
+            self._store.set_gap_state(gap.id, "open")
+        if again and self._wake is not None:
+            self._wake.set()
+        return len(again)
+
+    def _enqueue(self, streams: tuple[str, ...], *, force: bool) -> asyncio.Future[bool]:
+        if self._task is None or self._wake is None:
+            raise RuntimeError("HistoryLoader is not running: call start() first")
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._requests.append(_Request(streams, force, future))
+        self._wake.set()
+        return future
+
+    # --- the background task ---------------------------------------------------------------
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        wake = self._wake
+        while True:
+            wake.clear()
+            if self._requests:
+                self._serving, self._requests = self._requests, []
+                await self._serve(self._serving)
+                self._serving = []
+                continue
+            gap = next((g for g in self._store.gaps() if g.state == "open"), None)
+            if gap is not None:
+                await self._backfill(gap)
+                continue
+            await wake.wait()
+
+    async def _serve(self, batch: list[_Request]) -> None:
+        """One fetch for every stream the batch asks for that still needs loading."""
+        names = [
+            name
+            for name in dict.fromkeys(n for req in batch for n in req.streams)
+            if any(req.force for req in batch if name in req.streams)
+            or self.model.stream(name).status != "loaded"
+        ]
+        try:
+            if names:
+                await self._load_window(names)
+        except Exception as exc:  # a bug must not end the task; show it instead
+            log.exception("history load of %s failed", names)
+            for name in names:
+                self._fail(self.model.stream(name), f"internal error: {exc}", None)
+            self.model.changed()
+        for req in batch:
+            if not req.future.done():
+                loaded = all(self.model.stream(n).status == "loaded" for n in req.streams)
+                req.future.set_result(loaded)
+
+    async def _load_window(self, names: list[str]) -> None:
+        loads = [self.model.stream(n) for n in names]
+
+        def window() -> tuple[datetime, datetime]:
+            end = self._now()
+            return end - self._history, end
+
+        def attempt(n: int) -> None:
+            for load in loads:
+                load.status, load.attempts, load.next_retry_at = "loading", n, None
+            self.model.changed()
+
+        def failed(exc: HistoryError, delay: float | None) -> None:
+            for load in loads:
+                self._fail(load, exc.reason, delay)
+            self.model.changed()
+
+        result = await self._fetch(window, names, self._max_attempts, attempt, failed)
+        if result is None:
+            return
+        for name in names:
+            samples = result.streams.get(name)
+            if samples:
+                self._store.add_history({name: samples})
+                await asyncio.sleep(0)  # a big seed must not hold the loop for all streams
+        stamp = self._now()
+        for load in loads:
+            load.status, load.error, load.loaded_at = "loaded", None, stamp
+            load.points = len(result.streams.get(load.stream, ()))
+        self.model.add_events(result.events)
+        self.model.baselines.update(result.baselines)
+        self.model.changed()
+
+    def _fail(self, load: StreamLoad, reason: str, delay: float | None) -> None:
+        load.status, load.error = "error", reason
+        load.next_retry_at = None if delay is None else self._now() + timedelta(seconds=delay)
+
+    async def _backfill(self, gap: Gap) -> None:
+        """Fetch a gap's window; filled if any point lands inside, else unfillable."""
+        store = self._store
+        store.set_gap_state(gap.id, "filling")
+        start = datetime.fromtimestamp(gap.start_ms / 1000, UTC)
+        end = datetime.fromtimestamp(gap.end_ms / 1000, UTC)
+
+        def failed(exc: HistoryError, delay: float | None) -> None:
+            log.warning("backfill of %s gap %s failed: %s", gap.stream, gap.id, exc.reason)
+
+        filled = False
+        try:
+            result = await self._fetch(
+                lambda: (start, end), [gap.stream], self._gap_attempts, None, failed
+            )
+            if result is not None:
+                inside = [
+                    s
+                    for s in result.streams.get(gap.stream, ())
+                    if gap.start_ms <= s.ts_ms <= gap.end_ms
+                ]
+                if inside:
+                    store.add_history({gap.stream: inside}, Source.BACKFILL)
+                    filled = True
+        except asyncio.CancelledError:
+            self._set_gap(gap, "open")  # picked up again after a restart
+            raise
+        except Exception:
+            log.exception("backfill of %s gap %s failed", gap.stream, gap.id)
+        self._set_gap(gap, "filled" if filled else "unfillable")
+        if filled:
+            self.model.gaps_filled += 1
+        else:
+            self.model.gaps_unfillable += 1
+        self.model.changed()
+
+    def _set_gap(self, gap: Gap, state: GapState) -> None:
+        with contextlib.suppress(KeyError):  # forgotten meanwhile (past retention)
+            self._store.set_gap_state(gap.id, state)
+
+    async def _fetch(
+        self,
+        window: Callable[[], tuple[datetime, datetime]],
+        names: list[str],
+        attempts: int,
+        on_attempt: Callable[[int], None] | None,
+        on_error: Callable[[HistoryError, float | None], None],
+    ) -> HistoryResult | None:
+        """Up to ``attempts`` tries with backoff; None once they are spent (or pointless)."""
+        delays = self._backoff()
+        for n in range(1, attempts + 1):
+            if on_attempt is not None:
+                on_attempt(n)
+            start, end = window()
+            try:
+                return await self._client.fetch_history(start, end, names)
+            except HistoryError as exc:
+                last = n == attempts or not exc.retryable
+                delay = None if last else next(delays)
+                on_error(exc, delay)
+                if delay is None:
+                    return None
+                await self._sleep(delay)
+        return None
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
