@@ -56,7 +56,9 @@ class Services:
     stream_names: list[str] = field(default_factory=list)
     mean_interval_s: dict[str, float] = field(default_factory=dict)
     wait_until_serving: Callable[[], Awaitable[None]] | None = None
+    prune_interval_s: float = 60.0
     _starter: asyncio.Task[None] | None = None
+    _pruner: asyncio.Task[None] | None = None
     _started: bool = False
 
     @classmethod
@@ -102,32 +104,33 @@ class Services:
         if self.simulator is not None:
             await self.simulator.start()
         self._starter = asyncio.create_task(self._start_clients(), name="services-start")
+        self._pruner = asyncio.create_task(self._prune_forever(), name="store-pruner")
 
     async def _start_clients(self) -> None:
         if self.wait_until_serving is not None:
             await self.wait_until_serving()
-        await self.manager.start()
         self.history.start()
+        await self.manager.start()
+
+    async def _prune_forever(self) -> None:
+        """Writes trim only the streams they touch; this trims the ones that went quiet."""
+        while True:
+            await asyncio.sleep(self.prune_interval_s)
+            dropped = self.streams.prune()
+            if dropped:
+                log.debug("retention dropped %d points", dropped)
 
     async def stop(self) -> None:
         """Stop everything :meth:`start` started, newest first, awaiting each task."""
-        if self._starter is not None:
-            self._starter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._starter
-            self._starter = None
+        for task in (self._pruner, self._starter):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._starter = self._pruner = None
         await self.history.stop()
         await self.manager.stop()
         await self.http.aclose()
         if self.simulator is not None:
             await self.simulator.stop()
         self._started = False
-
-    async def select_stream(self, stream: str) -> None:
-        """Show ``stream``: subscribe to it beside the configured topics and load its history."""
-        covered = expand_topics(self.settings.topics, self.stream_names)
-        topics = list(self.settings.topics)
-        if stream not in covered:
-            topics.append(stream)
-        await self.manager.set_topics(topics)
-        await self.history.load(stream)

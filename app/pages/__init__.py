@@ -1,0 +1,36 @@
+"""The dashboard's pages: ``/`` (the live dashboard) and the export endpoint.
+
+``register_pages(services)`` is the one entry point; the pages read the stores in
+``services`` and call the manager's and the loader's commands, nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from nicegui import app, ui
+
+from app.pages.contracts import DashboardServices
+from app.pages.dashboard import Subscriptions, page_builder
+from app.pages.export import register_export
+
+__all__ = ["register_pages"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_URL = "/dashboard-static"
+
+
+def _script_url() -> str:
+    # The content hash in the URL lets browsers cache the file and still see every change.
+    digest = hashlib.sha256((STATIC_DIR / "livechart.js").read_bytes()).hexdigest()[:12]
+    return f"{STATIC_URL}/livechart.js?v={digest}"
+
+
+def register_pages(services: DashboardServices) -> None:
+    """Define ``/`` and ``GET /api/dashboard/export`` on NiceGUI's app."""
+    app.add_static_files(STATIC_URL, STATIC_DIR)
+    subscriptions = Subscriptions(list(services.settings.topics))
+    page = page_builder(services, subscriptions, _script_url())
+    ui.page("/", title=services.settings.title)(page)
+    register_export(services)

@@ -1,0 +1,65 @@
+"""What the pages need from the rest of the dashboard, as structural types.
+
+The pages only read the stores and call a few commands; they never own state of the
+upstream link. ``app.services.Services`` satisfies :class:`DashboardServices`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from typing import Protocol
+
+from app.config import Settings
+from app.stores.connection import ConnectionStore
+from app.stores.streams import StreamStore
+
+StreamsView = StreamStore
+"""The stream store as the pages read it (series, deltas, stats)."""
+
+
+class Manager(Protocol):
+    """The connection manager's commands the header and the selector use."""
+
+    def reconnect_now(self) -> object: ...
+    def set_topics(self, topics: Sequence[str]) -> object: ...
+
+
+class HistoryState(Protocol):
+    """One stream's history load: ``idle``, ``loading``, ``loaded`` or ``error``."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+class Loader(Protocol):
+    """The history loader's commands and per-stream state."""
+
+    def load(self, stream: str) -> object: ...
+    def retry(self, stream: str) -> object: ...
+    def state(self, stream: str) -> HistoryState: ...
+
+
+class DashboardServices(Protocol):
+    """Everything :func:`app.pages.register_pages` reads."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def streams(self) -> StreamStore: ...
+    @property
+    def connection(self) -> ConnectionStore: ...
+    @property
+    def manager(self) -> Manager: ...
+    @property
+    def history(self) -> Loader: ...
+    @property
+    def stream_names(self) -> list[str]: ...
+
+
+async def run_command(result: object) -> None:
+    """Await a command's result when it is awaitable; sync and async commands both work."""
+    if inspect.isawaitable(result):
+        await result

@@ -1,0 +1,135 @@
+"""What the header says about the upstream link and the selected stream: pure functions.
+
+Everything here takes plain values and a ``now`` so tests need no clock and no UI.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Final
+
+from app.simulator.catalog import load_catalog
+from app.stores.connection import ConnectionStore
+
+BADGE_COLORS: Final[dict[str, str]] = {
+    "connected": "positive",
+    "connecting": "warning",
+    "reconnecting": "warning",
+    "error": "negative",
+    "disconnected": "grey-7",
+}
+"""Quasar colours: green connected, amber connecting/reconnecting, red error, grey off."""
+
+_LABELS: Final[dict[str, str]] = {
+    "connected": "Connected",
+    "connecting": "Connecting",
+    "reconnecting": "Reconnecting",
+    "error": "Error",
+    "disconnected": "Disconnected",
+}
+
+STALE_FACTOR: Final = 10.0
+"""A stream counts as stale after this many expected intervals without an event..."""
+STALE_MIN_S: Final = 60.0
+"""...and never before this many seconds."""
+
+
+@dataclass(frozen=True, slots=True)
+class BadgeView:
+    """The badge: a label, its colour, and a detail line (reason, attempt, retry)."""
+
+    label: str
+    color: str
+    detail: str
+
+
+def format_age(seconds: float) -> str:
+    """A short human duration: ``<1 s``, ``42 s``, ``3 min``, ``2 h 5 min``, ``3 d 4 h``."""
+    s = max(0.0, seconds)
+    if s < 1:
+        return "<1 s"
+    if s < 60:
+        return f"{int(s)} s"
+    minutes = int(s // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def badge_view(conn: ConnectionStore, now: float) -> BadgeView:
+    """Label, colour and detail of the connection badge at ``now`` (epoch seconds)."""
+    state = str(conn.state)
+    label = _LABELS.get(state, state.capitalize())
+    parts: list[str] = []
+    if state == "reconnecting":
+        attempt = f"attempt {conn.reconnect_attempts}"
+        if conn.max_reconnect_attempts:
+            attempt += f" of {conn.max_reconnect_attempts}"
+        parts.append(attempt)
+        if conn.next_retry_at is not None:
+            wait = conn.next_retry_at - now
+            parts.append(f"retry in {math.ceil(wait)} s" if wait > 0 else "retrying now")
+    if conn.reason:
+        parts.append(conn.reason)
+    if state == "error" and conn.last_error and conn.last_error != conn.reason:
+        parts.append(conn.last_error)
+    return BadgeView(label, BADGE_COLORS.get(state, "grey-7"), " · ".join(parts))
+
+
+def last_event_text(newest_ms: int | None, now: float) -> str:
+    """``last event 4 s ago`` for the selected stream, or that none arrived yet."""
+    if newest_ms is None:
+        return "no live event yet"
+    return f"last event {format_age(now - newest_ms / 1000)} ago"
+
+
+def expected_interval_s(stream: str, now: float) -> float | None:
+    """Mean seconds between events of ``stream`` at ``now`` per the catalog (None: unknown)."""
+    catalog = load_catalog()
+    entry = catalog.get(stream)
+    if entry is None:
+        return None
+    rate = entry.base_rate * catalog.seasonal(entry, now)
+    return 1.0 / rate if rate > 0 else None
+
+
+def stale_text(newest_ms: int | None, expected_interval_s: float | None, now: float) -> str:
+    """A warning when the stream has been quiet far longer than its cadence, else ``""``."""
+    if newest_ms is None or expected_interval_s is None or expected_interval_s <= 0:
+        return ""
+    quiet = now - newest_ms / 1000
+    if quiet < max(STALE_MIN_S, STALE_FACTOR * expected_interval_s):
+        return ""
+    return (
+        f"Stale: no event for {format_age(quiet)} "
+        f"(expected about every {format_age(expected_interval_s)})"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Counters:
+    """The status strip's numbers."""
+
+    events: int
+    duplicates: int
+    malformed: int
+    gaps: int
+    reconnects: int
+    server_errors: int
+
+
+def counters_text(c: Counters) -> list[tuple[str, str]]:
+    """``(name, value)`` pairs in display order."""
+    return [
+        ("events", f"{c.events:,}"),
+        ("duplicates dropped", f"{c.duplicates:,}"),
+        ("malformed", f"{c.malformed:,}"),
+        ("gaps", f"{c.gaps:,}"),
+        ("reconnects", f"{c.reconnects:,}"),
+        ("server errors", f"{c.server_errors:,}"),
+    ]

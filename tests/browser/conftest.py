@@ -1,0 +1,54 @@
+"""Fixtures of the end-to-end tests: the servers of ``servers.py`` and Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from .servers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    RATE,
+    Process,
+    Stack,
+    free_port,
+    start_dashboard,
+    start_simulator,
+)
+
+
+@pytest.fixture(scope="module")
+def dashboard() -> Iterator[Process]:
+    """The dashboard with its embedded simulator."""
+    proc = start_dashboard("--sim-rate", RATE)
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def external_stack() -> Iterator[Stack]:
+    """An external simulator and a dashboard using it, with fast reconnect backoff."""
+    port = free_port()
+    simulator = start_simulator(port)
+    try:
+        dash = start_dashboard(
+            "--simulator-url", simulator.url, "--backoff-initial", "0.5", "--backoff-max", "2"
+        )
+    except BaseException:
+        simulator.stop()
+        raise
+    stack = Stack(dash, simulator, port)
+    yield stack
+    stack.dashboard.stop()
+    stack.simulator.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright (never ``playwright install``)."""
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

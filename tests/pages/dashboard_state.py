@@ -1,0 +1,125 @@
+"""Test-controlled services for the dashboard's User tests.
+
+The User fixture re-runs the main file for every test, so what a test changes lives here:
+real stores (plain objects), a recording manager and a scripted history loader.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.config import Settings
+from app.protocol import HistorySample, StreamEvent, flag_for, iso_utc
+from app.simulator.catalog import load_catalog
+from app.stores.connection import ConnectionState, ConnectionStore
+from app.stores.streams import StreamStore
+
+STREAM = "customer.tutor.search"
+OTHER = "tutor.payout.initiated"
+
+
+@dataclass
+class RecordingManager:
+    """Records the commands the page sends; ``set_topics`` updates the store like the real one."""
+
+    connection: ConnectionStore
+    calls: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+
+    def reconnect_now(self) -> None:
+        self.calls.append(("reconnect_now", ()))
+
+    async def set_topics(self, topics: Sequence[str]) -> None:
+        self.calls.append(("set_topics", tuple(topics)))
+        self.connection.topics = list(topics)
+
+
+@dataclass
+class LoadState:
+    """One stream's scripted history state."""
+
+    status: str = "idle"
+    error: str | None = None
+
+
+@dataclass
+class ScriptedLoader:
+    """A history loader whose states the test sets; records ``load`` and ``retry``."""
+
+    states: dict[str, LoadState] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    on_load: str = "loading"
+    """The status a ``load`` or ``retry`` call moves the stream to."""
+
+    def state(self, stream: str) -> LoadState:
+        return self.states.setdefault(stream, LoadState())
+
+    def load(self, stream: str) -> None:
+        self.calls.append(("load", stream))
+        self.states[stream] = LoadState(self.on_load)
+
+    def retry(self, stream: str) -> None:
+        self.calls.append(("retry", stream))
+        self.states[stream] = LoadState(self.on_load)
+
+
+@dataclass
+class FakeServices:
+    """The shape of ``app.services.Services`` that the pages read."""
+
+    settings: Settings
+    streams: StreamStore
+    connection: ConnectionStore
+    manager: RecordingManager
+    history: ScriptedLoader
+    stream_names: list[str]
+
+
+current: FakeServices | None = None
+"""The services the next page build uses (set by the ``services`` fixture)."""
+
+
+def make_services() -> FakeServices:
+    """Fresh stores and fakes: disconnected, nothing loaded."""
+    settings = Settings(show=False, push_interval=0.05)
+    connection = ConnectionStore(url="ws://test/ws", topics=list(settings.topics))
+    return FakeServices(
+        settings=settings,
+        streams=StreamStore(),
+        connection=connection,
+        manager=RecordingManager(connection),
+        history=ScriptedLoader(),
+        stream_names=load_catalog().names,
+    )
+
+
+def seed_history(store: StreamStore, stream: str, hours: int = 24, step_s: int = 300) -> int:
+    """Add ``hours`` of 5-minute history ending now; returns the newest timestamp (ms)."""
+    end = int(time.time()) // step_s * step_s
+    samples = []
+    for i in range(hours * 3600 // step_s):
+        ts = end - i * step_s
+        value = 50.0 + 30.0 * ((i % 24) - 12) / 12
+        samples.append(HistorySample(ts * 1000, value, value * 10, flag_for(value)))
+    samples.reverse()
+    store.add_history({stream: samples})
+    return end * 1000
+
+
+def live_event(stream: str, ts_ms: int, value: float) -> StreamEvent:
+    """One live event as the connection manager would hand it to the store."""
+    return StreamEvent.model_validate(
+        {
+            "stream": stream,
+            "timestamp": iso_utc(ts_ms),
+            "normalizedValue": value,
+            "anomalyFlag": flag_for(value),
+            "data": {"n": ts_ms},
+        }
+    )
+
+
+def set_state(conn: ConnectionStore, state: ConnectionState, reason: str) -> None:
+    """Move the connection store as the manager's one setter would."""
+    conn.set_state(state, state.value, reason, time.time())

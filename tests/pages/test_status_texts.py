@@ -1,0 +1,80 @@
+"""Header texts: badge per connection state, event age, stale warning."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.pages.status import (
+    badge_view,
+    expected_interval_s,
+    format_age,
+    last_event_text,
+    stale_text,
+)
+from app.stores.connection import ConnectionState, ConnectionStore
+
+NOW = 1_795_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0.2, "<1 s"),
+        (42.9, "42 s"),
+        (185, "3 min"),
+        (3600, "1 h"),
+        (7500, "2 h 5 min"),
+        (86400 * 3 + 3600 * 4, "3 d 4 h"),
+    ],
+)
+def test_format_age(seconds: float, text: str) -> None:
+    """Durations read at a glance."""
+    assert format_age(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("state", "label", "color"),
+    [
+        (ConnectionState.CONNECTED, "Connected", "positive"),
+        (ConnectionState.CONNECTING, "Connecting", "warning"),
+        (ConnectionState.RECONNECTING, "Reconnecting", "warning"),
+        (ConnectionState.ERROR, "Error", "negative"),
+        (ConnectionState.DISCONNECTED, "Disconnected", "grey-7"),
+    ],
+)
+def test_badge_label_and_colour(state: ConnectionState, label: str, color: str) -> None:
+    """Green connected, amber (re)connecting, red error, grey disconnected."""
+    conn = ConnectionStore()
+    conn.set_state(state, "x", "because", NOW)
+    view = badge_view(conn, NOW)
+    assert (view.label, view.color) == (label, color)
+    assert view.detail.endswith("because")
+
+
+def test_reconnecting_detail_has_attempt_and_countdown() -> None:
+    """While reconnecting the detail says which attempt and when the next one starts."""
+    conn = ConnectionStore()
+    conn.reconnect_attempts = 2
+    conn.max_reconnect_attempts = 10
+    conn.next_retry_at = NOW + 3.2
+    conn.set_state(ConnectionState.RECONNECTING, "closed", "connection lost", NOW)
+    assert badge_view(conn, NOW).detail == "attempt 2 of 10 · retry in 4 s · connection lost"
+    assert "retrying now" in badge_view(conn, NOW + 5).detail
+
+
+def test_last_event_and_stale() -> None:
+    """The age of the newest event, and a warning only when far past the cadence."""
+    assert last_event_text(None, NOW) == "no live event yet"
+    assert last_event_text(int((NOW - 12) * 1000), NOW) == "last event 12 s ago"
+    assert stale_text(int((NOW - 30) * 1000), 10.0, NOW) == ""
+    assert stale_text(int((NOW - 120) * 1000), 10.0, NOW) == (
+        "Stale: no event for 2 min (expected about every 10 s)"
+    )
+    assert stale_text(None, 10.0, NOW) == "" and stale_text(int(NOW * 1000), None, NOW) == ""
+
+
+def test_expected_interval_from_catalog() -> None:
+    """The catalog's daily volume and patterns give the expected gap between events."""
+    interval = expected_interval_s("customer.tutor.search", NOW)
+    assert interval is not None and 1 < interval < 120
+    assert expected_interval_s("no.such.stream", NOW) is None
