@@ -82,9 +82,7 @@ class Settings(BaseSettings):
     retention_days: float = Field(
         8.0, gt=0, description="points older than this are dropped from memory"
     )
-    max_points_per_stream: int = Field(
-        100_000, ge=100, description="cap on points kept per stream"
-    )
+    max_points_per_stream: int = Field(100_000, ge=100, description="cap on points kept per stream")
     push_interval: float = Field(
         0.1, ge=0.02, description="seconds between chart pushes to each browser tab"
     )
@@ -172,12 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
         help_text = f"{info.description} (default: {_show(default)})"
         if info.annotation is bool:
             parser.add_argument(
-                flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
+                flag,
+                dest=name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
                 help=help_text,
             )
         else:
-            parser.add_argument(flag, dest=name, default=None, metavar=name.upper(),
-                                help=help_text)
+            parser.add_argument(flag, dest=name, default=None, metavar=name.upper(), help=help_text)
     return parser
 
 

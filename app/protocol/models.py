@@ -143,9 +143,7 @@ class UnknownMessage(_Model):
     type: str
 
 
-KNOWN_TYPES = frozenset(
-    {"subscribed", "unsubscribed", "event", "batch", "catchup", "error"}
-)
+KNOWN_TYPES = frozenset({"subscribed", "unsubscribed", "event", "batch", "catchup", "error"})
 
 
 def _message_tag(value: Any) -> str:
