@@ -80,6 +80,7 @@ def run(settings: Settings) -> None:
         reload=False,
         show=settings.show,
         native=settings.native,
+        window_size=(1280, 860) if settings.native else None,
         dark=None,
         show_welcome_message=False,
         **SimulatorConfig.from_settings(settings).uvicorn_options(),
