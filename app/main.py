@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import sys
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -71,6 +73,9 @@ def run(settings: Settings) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     build(settings)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again for the previous
+    # handler: make that one a plain exit, so a clean stop ends with status 0.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     mode = "embedded simulator" if settings.embedded else f"simulator at {settings.simulator_url}"
     log.info("dashboard on http://%s:%d (%s)", settings.host, settings.port, mode)
     ui.run(

@@ -1,0 +1,109 @@
+"""``python -m app`` as a user starts it: embedded simulator mounted, link up, clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from support.processes import Process, error_lines, start_dashboard, status, wait_until
+from websockets.asyncio.client import connect
+
+from app.protocol import BatchMessage, EventMessage, HistoryResult, parse_frame, parse_history
+
+
+@pytest.fixture(scope="module")
+def dashboard() -> Iterator[Process]:
+    """The dashboard with its embedded simulator, as `python -m app` starts it."""
+    proc = start_dashboard("--sim-rate", "50")
+    yield proc
+    proc.stop()
+
+
+def test_dashboard_connects_to_its_embedded_simulator_and_loads_history(dashboard: Process) -> None:
+    """The status endpoint shows the link up and 7 days of the default stream's history."""
+    body = wait_until(
+        lambda: (
+            (s := status(dashboard))["connection"]["state"] == "connected"
+            and s["streams"].get("customer.tutor.search", {}).get("historyPoints")
+            and s
+        ),
+        timeout=30,
+        what="connected with history",
+    )
+    conn = body["connection"]
+    assert conn["url"].endswith("/ws") and conn["confirmedTopics"] == ["customer.tutor.search"]
+    stream = body["streams"]["customer.tutor.search"]
+    first = datetime.fromisoformat(stream["firstTimestamp"])
+    last = datetime.fromisoformat(stream["lastTimestamp"])
+    assert timedelta(days=6, hours=23) <= last - first <= timedelta(days=7)
+    assert set(body["counters"]) >= {
+        "messagesReceived",
+        "eventsReceived",
+        "duplicatesDropped",
+        "malformedMessages",
+        "serverErrors",
+        "reconnects",
+        "catchupEvents",
+        "backfilledPoints",
+        "gaps",
+    }
+
+
+async def test_embedded_mount_serves_the_websocket_contract(dashboard: Process) -> None:
+    """A second client on the dashboard's own /ws subscribes and receives contract events."""
+    ws_url = dashboard.url.replace("http://", "ws://") + "/ws"
+    async with asyncio.timeout(20), connect(ws_url) as ws:
+        await ws.send(json.dumps({"type": "subscribe", "topics": ["customer.*"]}))
+        reply = json.loads(await ws.recv())
+        assert reply == {"type": "subscribed", "topics": ["customer.*"]}
+        events = []
+        while len(events) < 5:
+            msg = parse_frame(await ws.recv(decode=False))
+            if isinstance(msg, EventMessage):
+                events.append(msg.data)
+            elif isinstance(msg, BatchMessage):
+                events.extend(msg.events)
+        assert all(e.stream.startswith("customer.") for e in events)
+        assert all(e.normalized_value is not None and e.id and e.seq for e in events)
+
+
+async def test_embedded_mount_serves_the_rest_contract(dashboard: Process) -> None:
+    """History, scenarios and state answer on the dashboard's own port."""
+    end = datetime.now(UTC)
+    async with httpx.AsyncClient(base_url=dashboard.url, timeout=20) as client:
+        params = {
+            "start": (end - timedelta(hours=6)).isoformat(),
+            "end": end.isoformat(),
+            "streams": "customer.tutor.search,session.booking.requested",
+        }
+        history = parse_history(
+            (await client.get("/api/simulation/history", params=params)).content
+        )
+        assert isinstance(history, HistoryResult) and history.shape == "contract"
+        assert set(history.streams) == {"customer.tutor.search", "session.booking.requested"}
+        assert 70 <= len(history.streams["customer.tutor.search"]) <= 73
+        scenarios = (await client.get("/api/simulation/scenarios")).json()["scenarios"]
+        assert len(scenarios) >= 4
+        state = (await client.get("/api/simulation/state")).json()
+        assert state["baselineState"] in ("normal", "custom")
+        bad = await client.get("/api/simulation/history", params={"start": "x", "end": "y"})
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "INVALID_TIME_RANGE"
+
+
+def test_sigterm_stops_cleanly() -> None:
+    """SIGTERM ends the process with status 0, every task stopped, no error in the log."""
+    proc = start_dashboard()
+    wait_until(
+        lambda: status(proc)["connection"]["state"] == "connected", timeout=30, what="connected"
+    )
+    proc.signal(signal.SIGTERM)
+    assert proc.popen.returncode == 0
+    text = proc.log.read_text("utf-8", "replace")
+    assert not error_lines(proc.log), text[-3000:]
+    assert "Task was destroyed" not in text and "never awaited" not in text
+    assert "disconnected on request" in text  # the upstream link was closed, not dropped
