@@ -5,10 +5,12 @@ After a reconnect the manager subscribes with ``lastTimestamp`` = the newest eve
 server replays only a recent window and answers an EMPTY catchup when asked for older
 data, so an empty reply is ambiguous. :func:`plan_gaps` resolves it per stream:
 
-- the link was down longer than the catch-up window: the hole is [last event before the
-  drop, first event after the reconnect], whatever the reply holds;
+- the link was down longer than the catch-up window, counted from ``lastTimestamp`` as
+  the server counts it: the hole is [last event before the drop, first event after the
+  reconnect], whatever the reply holds;
 - the reply has nothing for a stream that, at its observed rate, should have produced
-  several events in the outage: same hole;
+  several events in the outage, and the reply does not replay the overlap (so nothing
+  shows the server still held the moment of the drop, e.g. it restarted empty): same hole;
 - the reply holds as many events for a stream as the server keeps (1,000 in the
   original): the oldest were cut off, the hole is [last event, first replayed event].
 
@@ -104,12 +106,25 @@ def make_plan(
     newest_ms: int,
     quiet_s: float,
     window_s: float,
+    known: Iterable[str] = (),
 ) -> CatchupPlan:
-    """Snapshot the streams that matter (seen before, still subscribed)."""
+    """Snapshot the streams that matter: subscribed, and seen before or ``known``.
+
+    A subscribed stream never seen on the wire (``known`` from history, say) had nothing
+    up to ``newest_ms``, since the server delivers every subscribed stream in time order;
+    so its possible hole starts there. Without it, a quiet stream's events lost in a long
+    outage would be missing with no gap to show for it.
+    """
     wanted = {s: st for s, st in activity.streams.items() if topic_matches(topics, s)}
+    last_ms = {s: st.last_ms for s, st in wanted.items()}
+    interval_ms = {s: st.interval_ms() for s, st in wanted.items()}
+    for name in known:
+        if name not in last_ms and topic_matches(topics, name):
+            last_ms[name] = newest_ms
+            interval_ms[name] = None
     return CatchupPlan(
-        last_ms={s: st.last_ms for s, st in wanted.items()},
-        interval_ms={s: st.interval_ms() for s, st in wanted.items()},
+        last_ms=last_ms,
+        interval_ms=interval_ms,
         newest_ms=newest_ms,
         quiet_s=quiet_s,
         window_s=window_s,
@@ -152,9 +167,16 @@ class GapSpan:
 def plan_gaps(plan: CatchupPlan, reply: CatchupReply) -> list[GapSpan]:
     """The holes the catch-up reply leaves, per stream (see the module docstring)."""
     window_ms = plan.window_s * 1000
-    too_old = plan.quiet_s > plan.window_s or (
-        reply.end_ms is not None and reply.end_ms - plan.newest_ms > window_ms
+    # The server judges the age of ``lastTimestamp`` (newest - OVERLAP_MS), not of the
+    # newest event: an outage within OVERLAP_MS of the window already gets an empty reply.
+    too_old = plan.quiet_s * 1000 + OVERLAP_MS > window_ms or (
+        reply.end_ms is not None and reply.end_ms - plan.last_timestamp_ms > window_ms
     )
+    # The reply replays the overlap (an event at or before our newest): the server's buffer
+    # reaches back past the drop, so a stream it replays nothing for had nothing. Without
+    # this, a quiet spell of a Poisson stream (no event in 3 mean intervals: 5 %) showed
+    # as a false gap after a plain restart.
+    covered = any(t <= plan.newest_ms for t in reply.first_ms.values())
     spans: list[GapSpan] = []
     for stream, last in plan.last_ms.items():
         first = reply.first_ms.get(stream)
@@ -162,7 +184,7 @@ def plan_gaps(plan: CatchupPlan, reply: CatchupReply) -> list[GapSpan]:
         end = first if first is not None else (min(later) if later else None)
         if too_old:
             why = "outage longer than the catch-up window"
-        elif first is None and _expected(plan, stream, last, end):
+        elif first is None and not covered and _expected(plan, stream, last, end):
             why = "catch-up returned nothing although events were expected"
         elif first is not None and reply.count.get(stream, 0) >= SERVER_REPLAY_CAP:
             why = "catch-up was cut at the server's per-stream cap"

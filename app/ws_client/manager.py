@@ -66,6 +66,7 @@ class ConnectionManager:
         wall_clock: Clock = time.time,
         probe: bool = True,
         catchup_wait: float = 10.0,
+        known_streams: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         self._settings = settings
         self._sink = sink
@@ -83,6 +84,9 @@ class ConnectionManager:
         self._wall = wall_clock
         self._probe = probe
         self._catchup_wait = catchup_wait
+        self._known_streams = known_streams
+        """Stream names known besides the wire (e.g. the store's, history included): a
+        subscribed one never seen live still gets a gap after a long outage."""
         self._ratelog = RateLimitedLog(log, 60.0, clock)
         self._activity = StreamActivity()
 
@@ -278,7 +282,12 @@ class ConnectionManager:
                 else (self._clock() - self._activity.received_at)
             )
             plan = make_plan(
-                self._activity, self._subs.topics, newest, quiet, self._settings.catchup_window
+                self._activity,
+                self._subs.topics,
+                newest,
+                quiet,
+                self._settings.catchup_window,
+                self._known_streams() if self._known_streams is not None else (),
             )
         if self._ever_connected:
             self._store.reconnects += 1

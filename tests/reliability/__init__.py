@@ -1,0 +1,1 @@
+"""Reliability: restarts, long outages, half-open links, fuzzed and oversized input."""

@@ -1,0 +1,1 @@
+"""Helpers shared by test packages and the on-demand scripts (real processes, checks)."""
