@@ -10,10 +10,11 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_TOPIC = "customer.tutor.search"
@@ -102,6 +103,29 @@ class Settings(BaseSettings):
         300.0, gt=0, description="embedded simulator's catch-up window, seconds"
     )
 
+    # --- access and TLS (see app/auth.py, app/upstream.py) --------------------------------
+    auth_token: SecretStr = Field(
+        "",  # validated into a SecretStr
+        validate_default=True,
+        description="token protecting the pages, /api/dashboard/* and the embedded simulator "
+        "(browsers log in with a form; API clients send 'Authorization: Bearer TOKEN'); "
+        "empty: no authentication",
+    )
+    auth_session_hours: float = Field(
+        168.0, gt=0, description="how long a browser login lasts, hours"
+    )
+    simulator_token: SecretStr = Field(
+        "",  # validated into a SecretStr
+        validate_default=True,
+        description="bearer token sent to an external simulator (WebSocket handshake and "
+        "history requests); empty: none",
+    )
+    simulator_ca_file: str = Field(
+        "",
+        description="PEM file of the CA(s) to trust for an https:// simulator instead of the "
+        "system's; certificates are always verified",
+    )
+
     @field_validator("topics", mode="before")
     @classmethod
     def _split_topics(cls, value: Any) -> Any:
@@ -129,7 +153,18 @@ class Settings(BaseSettings):
             parts.port  # noqa: B018 - raises on a malformed port
         except ValueError as exc:
             raise ValueError(f"{value!r} has a malformed port") from exc
+        if parts.username is not None or parts.password is not None:
+            # It would show in logs and in /api/dashboard/status; a token has its own flag.
+            raise ValueError("credentials in the URL are not accepted; use --simulator-token")
         return value.rstrip("/")
+
+    @field_validator("simulator_ca_file")
+    @classmethod
+    def _check_ca_file(cls, value: str) -> str:
+        value = value.strip()
+        if value and not Path(value).is_file():
+            raise ValueError(f"{value!r} is not a readable file")
+        return value
 
     # --- derived ----------------------------------------------------------------------------
 
@@ -147,6 +182,20 @@ class Settings(BaseSettings):
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
+
+    @property
+    def auth_enabled(self) -> bool:
+        """True when ``--auth-token`` protects the dashboard."""
+        return bool(self.auth_token.get_secret_value())
+
+    @property
+    def upstream_token(self) -> str:
+        """The bearer token the dashboard's own link sends ("": none).
+
+        In embedded mode the link talks to this very server, which the auth token guards.
+        """
+        token = self.auth_token if self.embedded else self.simulator_token
+        return token.get_secret_value()
 
     @property
     def ws_url(self) -> str:

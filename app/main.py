@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from nicegui import app, ui
 
+from app import auth
 from app.config import Settings
 from app.pages import register_pages
 from app.protocol import iso_utc
@@ -27,6 +29,9 @@ def status_body(services: Services) -> dict[str, Any]:
     counters["duplicatesDropped"] = services.streams.duplicates_dropped
     counters["backfilledPoints"] = services.streams.backfilled_points
     counters["gaps"] = len(services.streams.gaps())
+    if services.simulator is not None:
+        # Same snapshot as eventsReceived, so the two can be compared (ingestion lag).
+        counters["embeddedSimulatorEmitted"] = services.simulator.engine.emitted
     streams: dict[str, Any] = {}
     for name in services.streams.stream_names():
         stats = services.streams.stats(name)
@@ -37,7 +42,27 @@ def status_body(services: Services) -> dict[str, Any]:
             "lastTimestamp": iso_utc(stats.last_ts_ms) if stats.last_ts_ms is not None else None,
         }
     body["streams"] = streams
+    body["process"] = process_figures()
     return body
+
+
+def process_figures() -> dict[str, Any]:
+    """Soak figures: asyncio tasks of the running loop (None off-loop) and resident memory."""
+    try:
+        tasks: int | None = len(asyncio.all_tasks())
+    except RuntimeError:  # no running loop in this thread
+        tasks = None
+    return {"tasks": tasks, "rssBytes": _rss_bytes()}
+
+
+def _rss_bytes() -> int | None:
+    """Resident set size from /proc (Linux; an in-memory read, so fine on the loop)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 async def wait_for_nicegui_server() -> None:
@@ -52,13 +77,17 @@ async def wait_for_nicegui_server() -> None:
 def build(settings: Settings, services: Services | None = None) -> Services:
     """Create the services and register everything on NiceGUI's app; returns the services."""
     services = services or Services.create(settings)
+    if settings.auth_enabled:
+        auth.install(app, settings)
     if services.wait_until_serving is None:
         services.wait_until_serving = wait_for_nicegui_server
     if services.simulator is not None:
         mount(app, services.simulator)
 
+    # async: served on the event loop, because the stores are not thread-safe (a plain def
+    # would run in a worker thread while the loop writes) and the task count needs the loop.
     @app.get("/api/dashboard/status")
-    def dashboard_status() -> JSONResponse:
+    async def dashboard_status() -> JSONResponse:
         return JSONResponse(status_body(services))
 
     register_pages(services)
@@ -78,6 +107,8 @@ def run(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     mode = "embedded simulator" if settings.embedded else f"simulator at {settings.simulator_url}"
     log.info("dashboard on http://%s:%d (%s)", settings.host, settings.port, mode)
+    for warning in auth.access_warnings(settings):
+        log.warning(warning)
     ui.run(
         host=settings.host,
         port=settings.port,

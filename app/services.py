@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from app import upstream
 from app.config import Settings
 from app.history import HistoryClient, HistoryLoader
 from app.simulator import Simulator, SimulatorConfig
@@ -71,8 +72,15 @@ class Services:
             max_points_per_stream=settings.max_points_per_stream,
         )
         connection = ConnectionStore(url=settings.ws_url, topics=list(settings.topics))
-        manager = ConnectionManager(settings, streams, connection)
-        http = httpx.AsyncClient(timeout=settings.history_timeout)
+        tls = upstream.tls_context(settings)
+        manager = ConnectionManager(
+            settings,
+            streams,
+            connection,
+            known_streams=streams.stream_names,
+            connector=upstream.ws_connector(settings, tls),
+        )
+        http = upstream.http_client(settings, tls)
         client = HistoryClient(http, settings.http_base, timeout=settings.history_timeout)
         seeded = expand_topics(settings.topics, names)
         history = HistoryLoader(client, streams, seeded, history_days=settings.history_days)

@@ -8,6 +8,7 @@ a worker thread so the event loop keeps serving pages and live events meanwhile.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -159,4 +160,20 @@ def _snippet(body: bytes, limit: int = 160) -> str:
 
 
 def _describe(exc: httpx.HTTPError) -> str:
+    cert = _cert_error(exc)
+    if cert is not None:
+        why = cert.verify_message or cert.reason or str(cert)
+        return f"TLS certificate not trusted ({why}); give its CA with --simulator-ca-file"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _cert_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind ``exc``, if that is what it is."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # the chain httpx -> httpcore -> ssl is short
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

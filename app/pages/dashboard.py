@@ -13,7 +13,7 @@ from collections.abc import Callable
 from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
-from app.config import DEFAULT_TOPIC
+from app.config import DEFAULT_TOPIC, TOPIC_RE
 from app.pages.chart import DEFAULT_PRESET, PRESETS, LiveChart
 from app.pages.contracts import DashboardServices, run_command
 from app.pages.header import CounterStrip, Header
@@ -34,9 +34,15 @@ class Subscriptions:
         self._by_tab: dict[str, str] = {}
 
     def topics(self) -> list[str]:
-        """Configured topics first, then every stream a tab shows that they do not cover."""
-        covered = set(expand_topics(self._configured, sorted(set(self._by_tab.values()))))
-        extra = sorted(set(self._by_tab.values()) - covered)
+        """Configured topics first, then every stream a tab shows that they do not cover.
+
+        A stream whose name is no valid topic (it came from the wire: markup, spaces...)
+        cannot be subscribed to by name; it is left out rather than failing every tab's
+        subscription, and keeps arriving under ``*`` or its domain's pattern, if at all.
+        """
+        shown = {s for s in self._by_tab.values() if TOPIC_RE.match(s)}
+        covered = set(expand_topics(self._configured, sorted(shown)))
+        extra = sorted(shown - covered)
         return [*self._configured, *extra]
 
     def select(self, tab: str, stream: str) -> list[str]:

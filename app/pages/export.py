@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from fastapi import Response
@@ -14,6 +15,7 @@ from app.pages.series import chart_rows, export_csv, export_points
 from app.stores.streams import Point
 
 FORMATS = ("json", "csv")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def _error(status: int, code: str, message: str, **details: Any) -> JSONResponse:
@@ -23,6 +25,16 @@ def _error(status: int, code: str, message: str, **details: Any) -> JSONResponse
     return JSONResponse({"error": body}, status_code=status)
 
 
+def download_name(stream: str) -> str:
+    """A file name for the CSV that no stream name can break out of (quotes, CR/LF, non-ASCII).
+
+    Stream names come from the wire; put verbatim in the header, a quote or a line break
+    would forge header parameters and a non-Latin-1 character would fail the response.
+    """
+    safe = _UNSAFE_NAME.sub("_", stream)[:120].strip(".") or "stream"
+    return f"{safe}.csv"
+
+
 def _render(stream: str, points: list[Point], fmt: str) -> Response:
     """Format a snapshot of the series (pure, so it can run in a worker thread)."""
     rows = chart_rows(points)
@@ -30,7 +42,7 @@ def _render(stream: str, points: list[Point], fmt: str) -> Response:
         return Response(
             export_csv(rows),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{stream}.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{download_name(stream)}"'},
         )
     return JSONResponse({"stream": stream, "points": export_points(rows)})
 

@@ -10,13 +10,21 @@ the silence limit, and judges the link by inbound bytes, so there is one mechani
 ``max_size`` is set well above the manager's skip limit (4x by default) so that a large
 frame is skipped and counted rather than closing the link with 1009; only frames beyond
 ``max_size`` still do that.
+
+Credentials and TLS come from :mod:`app.upstream`: extra handshake ``headers`` (the bearer
+token, which websockets' debug log of the handshake shows as ``[redacted]``) and, for
+``wss://``, an ``ssl_context``. A certificate that fails verification becomes
+:class:`UntrustedCertificate`, whose message says what to do about it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Protocol, cast
+import logging
+import ssl
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, cast
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -75,22 +83,66 @@ class WatchedConnection(ClientConnection):
         self.transport.abort()
 
 
-def websocket_connector(*, open_timeout: float, max_frame_bytes: int) -> Connector:
+class UntrustedCertificate(OSError):
+    """The server's TLS certificate failed verification (unknown CA, wrong host, expired)."""
+
+
+class _RedactCredentials(logging.Filter):
+    """Hides the values of credential headers in websockets' debug log of the handshake."""
+
+    HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 2 and str(args[0]).lower() in self.HEADERS:
+            record.args = (args[0], "[redacted]")
+        return True
+
+
+_HANDSHAKE_LOG = logging.getLogger("websockets.client")
+if not any(isinstance(f, _RedactCredentials) for f in _HANDSHAKE_LOG.filters):
+    _HANDSHAKE_LOG.addFilter(_RedactCredentials())
+
+
+def websocket_connector(
+    *,
+    open_timeout: float,
+    max_frame_bytes: int,
+    headers: Mapping[str, str] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> Connector:
     """The production connector: websockets' asyncio client with the settings above."""
+    extra: dict[str, Any] = {} if ssl_context is None else {"ssl": ssl_context}
+    handshake_headers = dict(headers) if headers else None
 
     async def open_link(url: str) -> Link:
-        conn = await connect(
-            url,
-            create_connection=WatchedConnection,
-            open_timeout=open_timeout,
-            ping_interval=None,
-            ping_timeout=None,
-            close_timeout=CLOSE_TIMEOUT,
-            max_size=max_frame_bytes * MAX_SIZE_FACTOR,
-        )
+        try:
+            conn = await connect(
+                url,
+                create_connection=WatchedConnection,
+                open_timeout=open_timeout,
+                ping_interval=None,
+                ping_timeout=None,
+                close_timeout=CLOSE_TIMEOUT,
+                max_size=max_frame_bytes * MAX_SIZE_FACTOR,
+                additional_headers=handshake_headers,
+                logger=_HANDSHAKE_LOG,
+                **extra,
+            )
+        except ssl.SSLCertVerificationError as exc:
+            raise untrusted(urlsplit(url).hostname or url, exc) from exc
         return cast(WatchedConnection, conn)
 
     return open_link
+
+
+def untrusted(host: str, exc: ssl.SSLCertVerificationError) -> UntrustedCertificate:
+    """A verification failure as a sentence: whose certificate, why, and the remedy."""
+    why = exc.verify_message or exc.reason or str(exc)
+    return UntrustedCertificate(
+        f"TLS certificate of {host} not trusted ({why}); "
+        "give the CA that signed it with --simulator-ca-file"
+    )
 
 
 async def close_link(link: Link, last_frame: str | None = None) -> None:

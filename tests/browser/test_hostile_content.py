@@ -1,0 +1,179 @@
+"""Hostile content from the simulator is shown as text and never runs: a scripted server.
+
+Stream names, payload fields, error frames, close reasons, external events and an HTML
+history error all carry markup with ``alert(...)``; the page must show the literal text
+where it displays it and neither run a dialog nor gain an element with an inline handler.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page
+from support.asgi_thread import serve_in_thread
+from support.processes import status, wait_until
+
+from . import hostile
+from .servers import Process, start_dashboard
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+
+TRAP = """
+window.__alerts = [];
+window.__injected = [];
+for (const name of ['alert', 'confirm', 'prompt', 'print']) {
+  window[name] = (...args) => { window.__alerts.push(name + ':' + args.join(',')); };
+}
+const suspicious = (el) =>
+  el.nodeType === 1 && (
+    [...el.attributes].some((a) => a.name.toLowerCase().startsWith('on')) ||
+    el.tagName === 'IFRAME' ||
+    (el.tagName === 'SCRIPT' && el.textContent.trim().startsWith('alert(')) ||
+    (el.tagName === 'IMG' && el.getAttribute('src') === 'x'));
+new MutationObserver((records) => {
+  for (const r of records) {
+    for (const n of r.type === 'attributes' ? [r.target] : r.addedNodes) {
+      const deep = n.nodeType === 1 && r.type !== 'attributes';
+      const all = deep ? [n, ...n.querySelectorAll('*')] : [n];
+      for (const el of all) if (suspicious(el)) window.__injected.push(el.outerHTML.slice(0, 200));
+    }
+  }
+}).observe(document, { childList: true, subtree: true, attributes: true });
+"""
+"""Records dialogs called in any form and every element that could run injected code."""
+
+SCAN = """() => [...document.querySelectorAll('*')].filter((el) =>
+  [...el.attributes].some((a) => a.name.toLowerCase().startsWith('on')) ||
+  el.tagName === 'IFRAME' ||
+  (el.tagName === 'SCRIPT' && el.textContent.trim().startsWith('alert(')) ||
+  (el.tagName === 'IMG' && el.getAttribute('src') === 'x')).map((el) => el.outerHTML.slice(0, 200))
+"""
+DETAIL = "[data-testid=connection-detail]"
+
+
+@pytest.fixture(scope="module")
+def hostile_stack() -> Iterator[Process]:
+    """The hostile server and a dashboard that ends in ``error`` after one reconnect."""
+    with serve_in_thread(hostile.create_app()) as port:
+        dash = start_dashboard(
+            "--simulator-url",
+            f"http://127.0.0.1:{port}",
+            "--max-reconnect-attempts",
+            "1",
+            "--backoff-initial",
+            "0.2",
+            "--backoff-jitter",
+            "0",
+        )
+        try:
+            yield dash
+        finally:
+            dash.stop()
+
+
+def _settled(dash: Process) -> dict[str, Any] | None:
+    body = status(dash)
+    ready = body["connection"]["state"] == "error" and hostile.SCRIPT_STREAM in body["streams"]
+    return body if ready else None
+
+
+def test_hostile_text_is_shown_never_run(browser: Browser, hostile_stack: Process) -> None:
+    """Markup in names, payloads, errors and history shows as text; no dialog, no element."""
+    dash = hostile_stack
+    body = wait_until(lambda: _settled(dash), 20, "dashboard in error with hostile streams")
+    assert body["connection"]["lastError"] == f"{hostile.ERROR_CODE}: {hostile.ERROR_MESSAGE}"
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    dialogs: list[str] = []
+    try:
+        context.add_init_script(TRAP)
+        page = context.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(f"{dash.url}/?stream={quote(hostile.SCRIPT_STREAM, safe='')}")
+
+        # Title, badge detail: the literal markup as text.
+        page.get_by_text(hostile.SCRIPT_STREAM, exact=True).first.wait_for(timeout=20_000)
+        page.wait_for_function(
+            f"() => {{ const d = document.querySelector('{DETAIL}');"
+            f" return d && d.textContent.includes({hostile.CLOSE_REASON!r})"
+            f" && d.textContent.includes({hostile.ERROR_MESSAGE!r}); }}",
+            timeout=20_000,
+        )
+        assert hostile.ERROR_CODE in page.locator(DETAIL).inner_text()
+
+        # Selector: the chosen value and the options list show the names as text.
+        assert page.locator("input[type=search], .q-select input").first.input_value() == (
+            hostile.SCRIPT_STREAM
+        )
+        page.locator(".q-select").first.click()
+        for name in (hostile.SCRIPT_STREAM, hostile.IMG_STREAM):
+            page.get_by_role("option", name=name, exact=True).wait_for(timeout=10_000)
+        page.keyboard.press("Escape")
+
+        # Chart tooltip over the live points of the hostile stream.
+        _hover_tooltip(page)
+
+        # The history of the hostile stream fails with an HTML 500 after its retries.
+        banner = page.get_by_text(
+            f"server answered 500 Internal Server Error: {hostile.HISTORY_500}"
+        )
+        banner.wait_for(timeout=40_000)
+
+        # A notification: Reconnect now.
+        page.get_by_role("button", name="Reconnect now").click()
+        page.get_by_text("Reconnecting now").wait_for(timeout=10_000)
+
+        assert page.evaluate("() => window.__alerts") == []
+        assert dialogs == []
+        injected = page.evaluate("() => window.__injected")
+        assert injected == [], "\n".join(injected)
+        assert page.evaluate(SCAN) == []
+        text = page.evaluate("() => document.body.innerText")
+        for shown in (hostile.SCRIPT_STREAM, hostile.CLOSE_REASON, hostile.HISTORY_500):
+            assert shown in text
+    finally:
+        context.close()
+
+
+def _hover_tooltip(page: Page) -> None:
+    """Hover the newest points until ECharts shows its tooltip; check it holds no markup."""
+    chart = page.locator(".nicegui-echart")
+    page.wait_for_function(
+        "() => { const el = document.querySelector('.nicegui-echart');"
+        " const c = el && getElement(el.id.slice(1));"
+        " return !!(c && c.chart && c.chart.getOption().series[0].data.length >= 30); }",
+        timeout=20_000,
+    )
+    box = chart.bounding_box()
+    assert box is not None
+    tooltip = "() => [...document.querySelectorAll('.nicegui-echart div')].find((d) =>"
+    tooltip += " d.style.zIndex === '9999999' && d.style.display !== 'none' &&"
+    tooltip += " d.textContent.includes('normalized'))?.innerHTML || ''"
+    for fraction in (0.97, 0.9, 0.8, 0.6):
+        page.mouse.move(box["x"] + box["width"] * fraction, box["y"] + box["height"] * 0.5)
+        try:
+            page.wait_for_function(f"() => ({tooltip})() !== ''", timeout=2_000)
+            break
+        except Exception:  # the cursor missed the grid: try further left
+            continue
+    html = page.evaluate(tooltip)
+    assert "normalized" in html and "source:" in html
+    assert "<img" not in html and "<script" not in html
+
+
+def test_export_file_name_cannot_break_the_header(hostile_stack: Process) -> None:
+    """A stream name with quotes and markup yields a safe CSV file name, not a 500."""
+    wait_until(lambda: _settled(hostile_stack), 20, "hostile streams known")
+    response = httpx.get(
+        f"{hostile_stack.url}/api/dashboard/export",
+        params={"stream": hostile.IMG_STREAM, "format": "csv"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    assert re.fullmatch(r'attachment; filename="[A-Za-z0-9._-]+\.y\.csv"', disposition)

@@ -1,0 +1,72 @@
+"""Logging in with ``--auth-token`` in a real browser: form, session, and a working page."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser
+
+from .servers import Process, free_port, start
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+
+TOKEN = "browser-login-token-0123456789"
+CHART_POINTS = (
+    "() => { const el = document.querySelector('.nicegui-echart');"
+    " const c = el && getElement(el.id.slice(1));"
+    " return !!(c && c.chart && c.chart.getOption().series[0].data.length > 0); }"
+)
+BADGE = "[data-testid=connection-badge]"
+
+
+@pytest.fixture(scope="module")
+def guarded_dashboard() -> Iterator[Process]:
+    """The dashboard with its embedded simulator, guarded by ``TOKEN`` (given by env)."""
+    port = free_port()
+    os.environ["DASHBOARD_AUTH_TOKEN"] = TOKEN
+    try:
+        dash = start(
+            ["app", "--port", str(port), "--no-show", "--sim-rate", "20"],
+            f"http://127.0.0.1:{port}",
+            "/login",
+            f"dashboard-{port}",
+        )
+    finally:
+        del os.environ["DASHBOARD_AUTH_TOKEN"]
+    yield dash
+    dash.stop()
+
+
+def test_login_then_live_page(browser: Browser, guarded_dashboard: Process) -> None:
+    """The form logs in by POST; the page, its socket and its chart then work as usual."""
+    dash = guarded_dashboard
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{dash.url}/?stream=customer.tutor.search")
+        assert page.url == f"{dash.url}/login?next=%2F%3Fstream%3Dcustomer.tutor.search"
+        page.fill("#token", "not-the-token")
+        page.click("button[type=submit]")
+        page.get_by_text("Wrong token.").wait_for(timeout=10_000)
+
+        with page.expect_navigation():
+            page.fill("#token", TOKEN)
+            page.click("button[type=submit]")
+        assert page.url == f"{dash.url}/?stream=customer.tutor.search"
+        page.wait_for_function(CHART_POINTS, timeout=45_000, polling=100)
+        page.wait_for_function(
+            f"() => document.querySelector('{BADGE}')?.textContent.trim() === 'Connected'",
+            timeout=30_000,
+        )
+        (session,) = [c for c in context.cookies() if c["name"] == "dashboard_session"]
+        assert session["httpOnly"] and session["sameSite"] == "Lax"
+        assert TOKEN not in session["value"]
+
+        page.reload()
+        page.wait_for_function(CHART_POINTS, timeout=45_000, polling=100)
+        assert page.url == f"{dash.url}/?stream=customer.tutor.search"
+    finally:
+        context.close()
+    assert TOKEN not in dash.log.read_text("utf-8", "replace")

@@ -1,0 +1,90 @@
+"""Markup from the wire reaches the page as text, and odd stream names break no tab (User)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import dashboard_state
+import pytest
+from dashboard_state import STREAM, FakeServices, LoadState, live_event, make_services, set_state
+from nicegui import ui
+from nicegui.testing import User
+
+from app.config import check_topic
+from app.pages.dashboard import Subscriptions
+from app.pages.export import download_name
+from app.stores.connection import ConnectionState
+
+pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
+
+WAIT = 30
+HOSTILE_STREAM = "<script>alert('pwn')</script>.x"
+HOSTILE_REASON = "server closed the connection (<img src=x onerror=alert('pwn')>)"
+HOSTILE_ERROR = "server answered 500: <b>boom</b><img src=x onerror=alert('pwn')>"
+
+
+@pytest.fixture
+def services() -> Iterator[FakeServices]:
+    """Fresh stores and fakes, installed before the User fixture runs the main file."""
+    dashboard_state.current = make_services()
+    yield dashboard_state.current
+    dashboard_state.current = None
+
+
+async def test_hostile_texts_are_label_text(services: FakeServices, user: User) -> None:
+    """Stream title, badge detail and history banner hold the markup as plain text."""
+    now_ms = int(time.time() * 1000)
+    services.streams.add_events([live_event(HOSTILE_STREAM, now_ms - 1000, 55.0)])
+    services.history.states[HOSTILE_STREAM] = LoadState("error", HOSTILE_ERROR)
+    set_state(services.connection, ConnectionState.RECONNECTING, HOSTILE_REASON)
+    await user.open(f"/?stream={quote(HOSTILE_STREAM, safe='')}")
+    await user.should_see(marker="stream-title", content=HOSTILE_STREAM, retries=WAIT)
+    await user.should_see(marker="connection-detail", content=HOSTILE_REASON, retries=WAIT)
+    await user.should_see(content=HOSTILE_ERROR, retries=WAIT)
+    (title,) = user.find(marker="stream-title").elements
+    assert isinstance(title, ui.label) and title.text == HOSTILE_STREAM
+    (select,) = user.find(kind=ui.select).elements
+    assert isinstance(select, ui.select) and select.value == HOSTILE_STREAM
+    assert "options-html" not in select.props and "html" not in select.props
+
+
+async def test_odd_stream_name_does_not_break_subscriptions(
+    services: FakeServices, user: User
+) -> None:
+    """A tab showing a stream whose name is no topic still subscribes the others' topics."""
+    now_ms = int(time.time() * 1000)
+    services.streams.add_events([live_event(HOSTILE_STREAM, now_ms - 1000, 55.0)])
+    await user.open(f"/?stream={quote(HOSTILE_STREAM, safe='')}")
+    await user.should_see(marker="stream-title", content=HOSTILE_STREAM, retries=WAIT)
+    deadline = time.monotonic() + 5
+    while ("load", HOSTILE_STREAM) not in services.history.calls:
+        assert time.monotonic() < deadline, "the page never asked for the stream's history"
+        await asyncio.sleep(0.05)  # poll interval of a condition wait
+    topics = [t for name, t in services.manager.calls if name == "set_topics"]
+    assert all(HOSTILE_STREAM not in t for t in topics)
+
+
+def test_subscriptions_leave_out_names_that_are_no_topic() -> None:
+    """Only valid topics reach the manager, so one odd name cannot fail every tab's subscribe."""
+    subs = Subscriptions([STREAM])
+    assert subs.select("a", HOSTILE_STREAM) == [STREAM]
+    topics = subs.select("b", "tutor.payout.initiated")
+    assert topics == [STREAM, "tutor.payout.initiated"]
+    assert [check_topic(t) for t in topics] == topics
+
+
+@pytest.mark.parametrize(
+    ("stream", "name"),
+    [
+        ("customer.tutor.search", "customer.tutor.search.csv"),
+        ('a".x\r\nSet-Cookie: x=1', "a_.x__Set-Cookie__x_1.csv"),
+        ("..", "stream.csv"),
+        ("t\u00fcr.\u2603", "t_r._.csv"),
+    ],
+)
+def test_download_name_is_header_safe(stream: str, name: str) -> None:
+    """The CSV file name keeps letters, digits, dot, dash and underscore only."""
+    assert download_name(stream) == name

@@ -1,0 +1,1 @@
+"""Access control, upstream credentials and TLS (a package, so ``support`` imports work)."""
