@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone, tzinfo
 from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import TzInfo
 
 from app.protocol.models import (
     KNOWN_TYPES,
@@ -20,6 +21,7 @@ from app.protocol.models import (
     STREAM_EVENT,
     BatchMessage,
     CatchupMessage,
+    EventMessage,
     ServerMessage,
     StreamEvent,
     SubscribeMessage,
@@ -28,6 +30,21 @@ from app.protocol.models import (
 
 ErrorKind = Literal["binary", "too_large", "invalid_json", "invalid_shape", "bad_event"]
 DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024
+
+# The union's callable discriminator makes pydantic build the whole frame as Python objects
+# first, then validate those: twice the work. Frames that open with the simulator's exact
+# prefix go straight to their one model instead (measured: ~2x on 100-event batches). A frame
+# with that prefix validates as that model only if its (last) ``type`` really is that tag,
+# so the union could only have picked the same model; any failure takes the general path.
+_BATCH: TypeAdapter[BatchMessage] = TypeAdapter(BatchMessage)
+_EVENT: TypeAdapter[EventMessage] = TypeAdapter(EventMessage)
+_PREFIX_LEN = len('{"type":"batch"')
+_FAST_PATH: dict[str | bytes, TypeAdapter[BatchMessage] | TypeAdapter[EventMessage]] = {
+    '{"type":"batch"': _BATCH,
+    b'{"type":"batch"': _BATCH,
+    '{"type":"event"': _EVENT,
+    b'{"type":"event"': _EVENT,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +65,12 @@ def parse_frame(
         return ProtocolError("binary", f"binary frame of {size} bytes", size)
     if size > max_bytes:
         return ProtocolError("too_large", f"frame of {size} bytes over the {max_bytes} limit", size)
+    fast = _FAST_PATH.get(frame[:_PREFIX_LEN])
+    if fast is not None:
+        try:
+            return fast.validate_json(frame)
+        except ValidationError:
+            pass  # the general path below decides, exactly as without this shortcut
     try:
         return SERVER_MESSAGE.validate_json(frame)
     except ValidationError:
@@ -121,9 +144,31 @@ def event_time_ms(event: StreamEvent) -> int:
 
 
 def datetime_ms(ts: datetime) -> int:
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=UTC)
-    return int(ts.timestamp() * 1000)
+    """Epoch milliseconds of ``ts`` (naive is UTC), floored like ``int(ts.timestamp() * 1000)``.
+
+    ``timestamp()`` calls ``utcoffset()``, about 1 us with pydantic's ``TzInfo``; subtracting
+    an epoch that shares the tzinfo object skips it. That holds for zones at offset zero
+    (the contract's ``Z``); the one-entry cache is replaced in one assignment (thread-safe).
+    """
+    zone = ts.tzinfo
+    cached_zone, epoch = _EPOCH_CACHE
+    if zone is not cached_zone:
+        if zone is not None and (not isinstance(zone, _FIXED_ZONES) or zone.utcoffset(None)):
+            return int(ts.timestamp() * 1000)
+        epoch = _NAIVE_EPOCH if zone is None else datetime(1970, 1, 1, tzinfo=zone)
+        _cache_epoch(zone, epoch)
+    d = ts - epoch
+    return d.days * 86_400_000 + d.seconds * 1000 + d.microseconds // 1000
+
+
+_FIXED_ZONES = (timezone, TzInfo)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_EPOCH_CACHE: tuple[tzinfo | None, datetime] = (UTC, datetime(1970, 1, 1, tzinfo=UTC))
+
+
+def _cache_epoch(zone: tzinfo | None, epoch: datetime) -> None:
+    global _EPOCH_CACHE
+    _EPOCH_CACHE = (zone, epoch)
 
 
 def iso_utc(ts: datetime | int | float) -> str:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 
@@ -151,7 +152,10 @@ class Session:
         self._store.events_received += len(events)
         self._store.duplicates_dropped += result.duplicates
         self._activity.received_at = self._clock()
-        live_pending = source is Source.LIVE and self._plan is not None
+        if source is not Source.LIVE or (self._plan is None and not self._open_gaps):
+            self._observe_spans(events)  # the steady state: no catch-up plan, no open hole
+            return
+        live_pending = self._plan is not None
         for event in events:
             at = event_time_ms(event)
             self._activity.observe(event.stream, at)
@@ -161,6 +165,36 @@ class Session:
                 start = self._open_gaps.pop(event.stream, None)
                 if start is not None and at > start:
                     self._record_gap(event.stream, start, at, "closed by the first live event")
+
+    def _observe_spans(self, events: Sequence[StreamEvent]) -> None:
+        """Tell the activity each stream's oldest and newest event and how many came.
+
+        Same outcome as observing every event, at a fraction of the cost on the hot path:
+        datetimes are compared as they are and only two per stream become milliseconds.
+        """
+        activity = self._activity
+        spans: dict[str, list[Any]] = {}
+        try:
+            for event in events:
+                ts = event.timestamp
+                span = spans.get(event.stream)
+                if span is None:
+                    spans[event.stream] = [ts, ts, 1]
+                else:
+                    if ts < span[0]:
+                        span[0] = ts
+                    elif ts > span[1]:
+                        span[1] = ts
+                    span[2] += 1
+        except TypeError:  # naive and aware timestamps in one frame do not compare
+            for event in events:
+                activity.observe(event.stream, event_time_ms(event))
+            return
+        for stream, (first, last, count) in spans.items():
+            activity.observe(stream, datetime_ms(first))
+            if count > 1:
+                activity.observe(stream, datetime_ms(last))
+                activity.streams[stream].count += count - 2
 
     def _on_catchup(self, msg: CatchupMessage) -> None:
         if self._plan is None:
