@@ -1,0 +1,92 @@
+"""``python -m benchmarks [--quick] [--only AREA,...]``: measure, print a table, write JSON.
+
+Areas run in this order (non-browser first): ingest, sustained, history, memory, latency,
+traffic, coldstart. ``--quick`` shortens every run (about 3 minutes in all on 2 idle cores);
+the full run takes about 15. A failing area is reported and the others still run; the
+exit status is always 0: benchmarks inform, they never fail a build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import coldstart, history, ingest, latency, memory, sustained, traffic
+from benchmarks.common import ROOT, Figure, Report, fmt, machine
+
+AREAS: dict[str, Callable[[Report], None]] = {
+    "ingest": ingest.run,
+    "sustained": sustained.run,
+    "history": history.run,
+    "memory": memory.run,
+    "latency": latency.run,
+    "traffic": traffic.run,
+    "coldstart": coldstart.run,
+}
+RESULTS = ROOT / "benchmarks" / "results.json"
+
+
+def table(figures: list[Figure]) -> str:
+    """The figures as a Markdown table."""
+    head = "| area | figure | value | baseline (same run) | ratio | target | met | note |"
+    lines = [head, "|---|---|---|---|---|---|---|---|"]
+    for f in figures:
+        base = f"{f.baseline}: {fmt(f.baseline_value)}" if f.baseline else ""
+        ratio = "" if f.ratio is None else f"{f.ratio:.2f}x"
+        met = "" if f.met is None else ("yes" if f.met else "**NO**")
+        lines.append(
+            f"| {f.area} | {f.name} | {fmt(f.value)} {f.unit} | {base} | {ratio} | {f.target} "
+            f"| {met} | {f.note} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short runs (about 3 minutes)")
+    parser.add_argument(
+        "--only", default="", help=f"comma-separated areas among {', '.join(AREAS)}"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON results file")
+    args = parser.parse_args()
+    chosen = [a.strip() for a in args.only.split(",") if a.strip()] or list(AREAS)
+    unknown = [a for a in chosen if a not in AREAS]
+    if unknown:
+        parser.error(f"unknown area(s): {', '.join(unknown)}")
+    report = Report(quick=args.quick)
+    started = time.monotonic()
+    timings: dict[str, float] = {}
+    for area in chosen:
+        print(f"== {area}", flush=True)
+        t0 = time.monotonic()
+        try:
+            AREAS[area](report)
+        except Exception as exc:  # one broken area must not hide the others' figures
+            report.errors[area] = f"{type(exc).__name__}: {exc}"
+            traceback.print_exc()
+        timings[area] = round(time.monotonic() - t0, 1)
+    print()
+    print(table(report.figures))
+    for area, error in report.errors.items():
+        print(f"\n{area} FAILED: {error}")
+    body = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mode": "quick" if args.quick else "full",
+        "machine": machine(),
+        "seconds": {"total": round(time.monotonic() - started, 1), **timings},
+        "figures": [dataclasses.asdict(f) for f in report.figures],
+        "details": report.details,
+        "errors": report.errors,
+    }
+    args.out.write_text(json.dumps(body, indent=2, default=str) + "\n")
+    print(f"\n{len(report.figures)} figures in {body['seconds']['total']:.0f} s -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""2. End-to-end latency: an event's server timestamp to its point drawn in the browser.
+
+The dashboard (``python -m benchmarks.dashboard_lag``: ``python -m app`` plus an event
+loop lag probe) runs with its embedded simulator; Chromium opens the chart of one stream.
+A hook on the chart's ``setOption`` notes each new point and, at the next animation frame
+(when the pixels are painted), records ``Date.now() - point timestamp``. Browser and
+server share the machine's clock. Points older than the start of the window (history,
+catch-up) are not counted.
+
+Streams: at rate 1 the busiest stream, ``api.request.log`` (about 2 events/s by day;
+``customer.tutor.search`` gives one event a minute, too few samples). In the fast run the
+dashboard subscribes to every stream (``--topics '*'``) at >= 10,000 events/s in total and
+shows the stream whose own rate is nearest 200 points/s (a busy but readable chart).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from benchmarks.common import (
+    CHART_READY_JS,
+    Figure,
+    Report,
+    base_rates,
+    chromium,
+    free_port,
+    percentile,
+    running,
+)
+
+HOOK_JS = """(() => {
+  // Installed on every navigation: NiceGUI reloads a page whose socket was gone too long,
+  // so samples go to Python (window.__benchRecord) instead of living in the page.
+  const from = FROM_MS;
+  let arr = null;
+  let last = -Infinity;
+  const install = () => {
+    const host = document.querySelector('[_echarts_instance_]');
+    const comp = host && getElement(host);
+    if (!comp || !comp.chart || !window.LiveChart) return setTimeout(install, 50);
+    window.__benchRecord('load', []);
+    const append = window.LiveChart.append;
+    window.LiveChart.append = function (id, rows, ...rest) {
+      const now = Date.now();  // the push reached the page, before any redraw throttling
+      const got = [];
+      for (const r of rows) if (r[0] >= from) got.push(now - r[0]);
+      if (got.length) window.__benchRecord('arrive', got);
+      return append.call(this, id, rows, ...rest);
+    };
+    const chart = comp.chart;
+    const original = chart.setOption.bind(chart);
+    chart.setOption = function (option, ...rest) {
+      const result = original(option, ...rest);
+      const s = option && option.series && option.series[0];
+      const data = s && s.data;
+      if (Array.isArray(data) && data.length) {
+        const newest = data[data.length - 1][0];
+        if (data !== arr) {
+          arr = data;  // a reset: the whole series, not new points
+        } else {
+          const fresh = [];
+          for (let i = data.length - 1; i >= 0 && data[i][0] > last; i--) {
+            if (data[i][0] >= from) fresh.push(data[i][0]);
+          }
+          if (fresh.length) {
+            requestAnimationFrame(() => {
+              const now = Date.now();
+              window.__benchRecord('drawn', fresh.map((ts) => now - ts));
+            });
+          }
+        }
+        last = Math.max(last, newest);
+      }
+      return result;
+    };
+  };
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', install);
+  } else {
+    install();
+  }
+})();"""
+
+FAST_TOTAL = 12_000.0
+"""Events/s over all streams in the fast run (>= 10,000 with room for the hour's drift)."""
+
+
+def _scenario(
+    browser: Any, label: str, rate: float, stream: str, seconds: float, every: bool
+) -> dict[str, Any]:
+    port = free_port()
+    args = ["benchmarks.dashboard_lag", "--port", str(port), "--no-show"]
+    args += ["--sim-rate", f"{rate:g}"] + (["--topics", "*"] if every else [])
+    with running(args, port, f"dashboard-latency-{label}-{port}", "/") as proc:
+        samples: dict[str, list[float]] = {"drawn": [], "arrive": [], "load": []}
+
+        def record(kind: str, values: list[float]) -> None:
+            samples[kind].extend(values or [0.0])  # a "load" carries no values
+
+        context = browser.new_context()
+        page = context.new_page()
+        try:
+            page.expose_function("__benchRecord", record)
+            start_ms = int(time.time() * 1000) + 3000
+            page.add_init_script(HOOK_JS.replace("FROM_MS", str(start_ms)))
+            page.goto(f"{proc.url}/?stream={stream}")
+            page.wait_for_function(CHART_READY_JS, arg=1, timeout=60_000, polling=100)
+            page.wait_for_timeout(max(0, start_ms - time.time() * 1000))
+            status = httpx.get(proc.url + "/api/dashboard/status", timeout=10).json()
+            received0 = status["counters"]["eventsReceived"]
+            httpx.get(proc.url + "/bench/lag", timeout=10)  # starts the lag window
+            t0 = time.monotonic()
+            page.wait_for_timeout(seconds * 1000)
+            lag = httpx.get(proc.url + "/bench/lag", timeout=10).json()
+            status = httpx.get(proc.url + "/api/dashboard/status", timeout=10).json()
+            ingest = (status["counters"]["eventsReceived"] - received0) / (time.monotonic() - t0)
+        finally:
+            context.close()
+        lat, arrive = samples["drawn"], samples["arrive"]
+    return {
+        "stream": stream,
+        "sim_rate": rate,
+        "seconds": seconds,
+        "samples": len(lat),
+        "p50_ms": percentile(lat, 50),
+        "p95_ms": percentile(lat, 95),
+        "p99_ms": percentile(lat, 99),
+        "max_ms": max(lat, default=None),
+        "page_loads": len(samples["load"]),
+        "arrival_p50_ms": percentile(arrive, 50),
+        "arrival_p99_ms": percentile(arrive, 99),
+        "ingest_events_per_s": ingest,
+        "loop_lag": lag,
+    }
+
+
+def run(report: Report) -> None:
+    seconds = 12.0 if report.quick else 60.0
+    rates, total = base_rates()
+    fast_rate = round(FAST_TOTAL / total)
+    fast_stream = min(rates, key=lambda n: abs(rates[n] * fast_rate - 200.0))
+    results: dict[str, Any] = {}
+    with chromium() as browser:
+        results["rate_1"] = _scenario(browser, "rate1", 1.0, "api.request.log", seconds, False)
+        results["fast"] = _scenario(browser, "fast", fast_rate, fast_stream, seconds, True)
+    report.details["latency"] = results
+    for key, label in (("rate_1", "rate 1"), ("fast", f"x{fast_rate:g}, all streams")):
+        r = results[key]
+        met = r["p50_ms"] is not None and r["p50_ms"] <= 150 and r["p99_ms"] <= 300
+        report.add(
+            Figure(
+                "latency",
+                f"end to end p50 ({label})",
+                r["p50_ms"],
+                "ms",
+                "p95",
+                r["p95_ms"],
+                None,
+                "p50 <= 150 ms, p99 <= 300 ms",
+                met,
+                f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms; reaching the page p50/p99 "
+                f"{r['arrival_p50_ms']}/{r['arrival_p99_ms']} ms; {r['samples']} points of "
+                f"{r['stream']}; upstream {r['ingest_events_per_s']:,.0f} events/s; "
+                f"page loads {r['page_loads']}",
+            )
+        )
+    lag = results["fast"]["loop_lag"]
+    report.add(
+        Figure(
+            "latency",
+            "event loop lag p99 during the fast run",
+            lag["p99_ms"],
+            "ms",
+            "lag p50",
+            lag["p50_ms"],
+            None,
+            note=f"max {lag['max_ms']:.0f} ms over {lag['samples']} 10 ms probes",
+        )
+    )
