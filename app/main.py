@@ -14,6 +14,7 @@ from nicegui import app, ui
 
 from app import auth
 from app.config import Settings
+from app.logs import configure as configure_logging
 from app.pages import register_pages
 from app.protocol import iso_utc
 from app.services import Services
@@ -98,9 +99,7 @@ def build(settings: Settings, services: Services | None = None) -> Services:
 
 def run(settings: Settings) -> None:
     """Serve the dashboard until interrupted (``python -m app``)."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     build(settings)
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again for the previous
     # handler: make that one a plain exit, so a clean stop ends with status 0.
