@@ -48,7 +48,7 @@ from typing import Any
 from pydantic_core import TzInfo
 
 from app.protocol import HistorySample, StreamEvent
-from app.stores.types import AddResult, Gap, GapState, Source
+from app.stores.types import FUTURE_TOLERANCE_MS, AddResult, Gap, GapState, Source
 
 __all__ = ["Delta", "Point", "StreamStats", "StreamStore"]
 
@@ -381,10 +381,12 @@ class StreamStore:
         retention_ms: int = 8 * DAY_MS,
         max_points_per_stream: int = 100_000,
         clock: Callable[[], float] = time.time,
+        future_tolerance_ms: int = FUTURE_TOLERANCE_MS,
     ) -> None:
-        if retention_ms <= 0 or max_points_per_stream <= 0:
-            raise ValueError("retention_ms and max_points_per_stream must be positive")
+        if retention_ms <= 0 or max_points_per_stream <= 0 or future_tolerance_ms < 0:
+            raise ValueError("retention, cap and future tolerance must be positive")
         self._retention_ms = retention_ms
+        self._future_ms = future_tolerance_ms
         self._cap = max_points_per_stream
         self._clock = clock
         self._streams: dict[str, _Column] = {}
@@ -398,6 +400,11 @@ class StreamStore:
         """Points added by gap backfills (``Source.BACKFILL``)."""
         self.events_without_value = 0
         """Events and samples without a normalized value: counted, not plotted."""
+        self.future_dropped = 0
+        """Live events dated more than ``future_tolerance_ms`` ahead of the clock: dropped.
+
+        One such event would otherwise pin the stream's right edge (every later point an
+        insert, so every tab a full reset) and the catch-up ``lastTimestamp`` in the future."""
         self.stale_dropped = 0
         """Points older than the retention window, or than a full stream's oldest point."""
 
@@ -414,7 +421,8 @@ class StreamStore:
         server_time = source in _SERVER_TIME
         base = _SOURCE_BASE[source]
         flag_code = _FLAG_CODE
-        added = duplicates = stale = without_value = 0
+        added = duplicates = stale = without_value = future = 0
+        horizon = int(self._clock() * 1000) + self._future_ms
         name: str | None = None
         c = _Column()  # replaced at the first event
         c_ts, c_vals, c_meta, c_keys = c.ts, c.vals, c.meta, c.keys
@@ -440,6 +448,9 @@ class StreamStore:
                 ts = int(stamp.timestamp() * 1000)
             if ts < cutoff:
                 stale += 1
+                continue
+            if ts > horizon:
+                future += 1
                 continue
             if server_time and ts > c.newest_ms:
                 c.newest_ms = ts
@@ -469,7 +480,8 @@ class StreamStore:
             c.added += 1
             added += 1
         self.events_without_value += without_value
-        return self._finish(touched, source, AddResult(added, duplicates, stale))
+        self.future_dropped += future
+        return self._finish(touched, source, AddResult(added, duplicates, stale, future))
 
     def add_history(
         self, streams: Mapping[str, Sequence[HistorySample]], source: Source = Source.HISTORY

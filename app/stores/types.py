@@ -9,6 +9,9 @@ from typing import Literal, Protocol
 
 from app.protocol import HistorySample, StreamEvent
 
+FUTURE_TOLERANCE_MS = 3_600_000
+"""Live events dated further ahead of the local clock than this are dropped as implausible."""
+
 
 class Source(StrEnum):
     """Where a point of a series came from; ``gap`` marks a hole nobody could fill."""
@@ -25,11 +28,13 @@ GapState = Literal["open", "filling", "filled", "unfillable"]
 
 @dataclass(frozen=True, slots=True)
 class AddResult:
-    """What one write did: points added, duplicates dropped, points too old to keep."""
+    """What one write did: points added, duplicates dropped, points too old to keep, and
+    events dated too far in the future to be believed (dropped, never stored)."""
 
     added: int = 0
     duplicates: int = 0
     stale: int = 0
+    future: int = 0
 
 
 @dataclass(slots=True)

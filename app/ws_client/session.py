@@ -30,7 +30,7 @@ from app.protocol import (
     parse_frame,
 )
 from app.stores.connection import ConnectionStore
-from app.stores.types import EventSink, Source
+from app.stores.types import FUTURE_TOLERANCE_MS, EventSink, Source
 from app.ws_client.catchup import CatchupPlan, CatchupReply, StreamActivity, plan_gaps
 from app.ws_client.heartbeat import SilenceWatch, Verdict
 from app.ws_client.link import Link
@@ -151,6 +151,14 @@ class Session:
         result = self._sink.add_events(events, source)
         self._store.events_received += len(events)
         self._store.duplicates_dropped += result.duplicates
+        if result.future:
+            # Dropped by the store; keep them out of the stream activity too, or one bad
+            # clock upstream would date "the newest event" (and catch-up) in the future.
+            self._malformed(
+                "future_timestamp", f"{result.future} event(s) dated ahead", result.future
+            )
+            horizon = int(self._wall() * 1000) + FUTURE_TOLERANCE_MS
+            events = [e for e in events if event_time_ms(e) <= horizon]
         self._activity.received_at = self._clock()
         if source is not Source.LIVE or (self._plan is None and not self._open_gaps):
             self._observe_spans(events)  # the steady state: no catch-up plan, no open hole

@@ -426,3 +426,15 @@ def test_constructor_rejects_nonsense_bounds() -> None:
     """A zero cap or retention is a configuration error."""
     with pytest.raises(ValueError, match="positive"):
         StreamStore(max_points_per_stream=0)
+
+
+def test_far_future_events_are_dropped_and_counted() -> None:
+    """An event dated over an hour ahead is dropped: it cannot pin the edge or the catch-up."""
+    store = make_store()
+    store.add_events([event(NOW_MS - MIN, id="a")])
+    result = store.add_events([event(NOW_MS + 2 * HOUR, id="future"), event(NOW_MS, id="b")])
+    assert (result.added, result.future) == (1, 1)
+    assert store.future_dropped == 1
+    assert stamps(store) == [NOW_MS - MIN, NOW_MS]
+    assert store.newest_event_ms() == NOW_MS
+    assert store.add_events([event(NOW_MS + 30 * MIN, id="skewed")]).added == 1

@@ -382,3 +382,19 @@ async def test_unexpected_exception_restarts_the_loop(
 
 def _ms(event: dict[str, Any]) -> int:
     return int(datetime.fromisoformat(event["timestamp"]).timestamp() * 1000)
+
+
+async def test_far_future_event_is_counted_and_does_not_date_the_catchup(
+    server: ScriptedServer, sink: RecordingSink
+) -> None:
+    """An event from a broken clock upstream is skipped and counted; good events stay."""
+    async with running(server.url, sink, make_settings()) as manager, asyncio.timeout(TIMEOUT):
+        await server.wait_for(lambda: server.subscribed_clients() == 1)
+        await server.emit(1)
+        future = {**server.events[-1], "timestamp": "2100-01-01T00:00:00Z", "id": "far"}
+        await server.send_json({"type": "event", "data": future})
+        await server.emit(1)
+        await sink.wait_for(lambda: len(sink.timestamps()) == 2 == len(server.events))
+        assert manager.store.malformed_by_kind == {"future_timestamp": 1}
+        newest = sink.newest_event_ms()
+        assert newest is not None and newest < _ms({"timestamp": "2100-01-01T00:00:00Z"})
