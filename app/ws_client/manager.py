@@ -358,7 +358,8 @@ class ConnectionManager:
             return
         delay = self._backoff.delay(self._failures)
         self._set_retry(delay)
-        self._set_state(State.RECONNECTING, code, f"{reason}; retrying in {delay:.1f} s")
+        self._set_state(State.RECONNECTING, code, reason)  # the UI counts down next_retry_at
+        log.info("next connection attempt in %.1f s (attempt %d)", delay, self._failures)
         await until_set(self._wake, self._sleep(delay))
         self._set_retry(None)
 
