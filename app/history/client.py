@@ -2,7 +2,8 @@
 
 The client is owned by the caller (tests hand one a ``MockTransport`` or the simulator's
 ASGI app). The body is streamed and cut off past ``max_bytes``; a large body is parsed in
-a worker thread so the event loop keeps serving pages and live events meanwhile.
+a worker thread so the event loop keeps serving pages and live events meanwhile, and the
+memory that parse freed is then handed back to the OS (:mod:`app.history.memory`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 import httpx
 
 from app.history.errors import HistoryError, HistoryErrorKind, is_retryable_status
+from app.history.memory import release_free_memory
 from app.protocol import (
     HistoryResult,
     ProtocolError,
@@ -117,7 +119,7 @@ class HistoryClient:
         if not 200 <= status < 300:
             return _status_error(status, phrase, body)
         if len(body) >= THREAD_PARSE_BYTES:
-            parsed = await asyncio.to_thread(parse_history, body)
+            parsed = await asyncio.to_thread(_parse_large, body)
         else:
             parsed = parse_history(body)
         if isinstance(parsed, ProtocolError):
@@ -128,6 +130,17 @@ class HistoryClient:
                 f"unusable history answer: {parsed.detail}", kind=kind, status=status
             )
         return parsed
+
+
+def _parse_large(body: bytes) -> HistoryResult | ProtocolError:
+    """Parse in a worker thread, then give the parse's freed malloc memory back to the OS.
+
+    A week of 50 streams leaves ~25 MB freed in the worker's own malloc arena, which the
+    event loop thread would never reuse; trimming costs about a millisecond.
+    """
+    parsed = parse_history(body)
+    release_free_memory()
+    return parsed
 
 
 def _status_error(status: int, phrase: str, body: bytes) -> HistoryError:

@@ -8,9 +8,11 @@ never breaks an older dashboard. Every model ignores extra fields.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
+from pydantic.types import AllowInfNan
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 AnomalyFlag = Literal["normal", "warning", "critical"]
 Severity = Literal["info", "warning", "critical"]
@@ -170,11 +172,29 @@ STREAM_EVENT: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)
 
 
 class HistoryPoint(_Model):
-    """One bucket of the contract's history answer."""
+    """One bucket of the contract's history answer, as a model (see :class:`ContractPoint`)."""
 
     timestamp: datetime
     value: float | None = Field(default=None, allow_inf_nan=False)
     normalized: float | None = Field(default=None, allow_inf_nan=False)
+
+
+FiniteFloat = Annotated[float, AllowInfNan(False)]
+
+
+class ContractPoint(TypedDict):
+    """One bucket of the contract's history answer, validated as a plain dict.
+
+    What :class:`ContractHistory` holds: a week of 50 streams is 100,000 points, and a dict
+    costs a third of a model to build. ``timestamp`` is left as the string when it is one:
+    the parser validates each distinct string once as a ``datetime`` (buckets repeat across
+    streams), with the same rules as :class:`HistoryPoint`; anything else (a number, which
+    pydantic takes as epoch time) is validated as a ``datetime`` here. Extra keys are dropped.
+    """
+
+    timestamp: Annotated[str | datetime, Field(union_mode="left_to_right")]
+    value: NotRequired[FiniteFloat | None]
+    normalized: NotRequired[FiniteFloat | None]
 
 
 class TimeRange(_Model):
@@ -186,7 +206,7 @@ class ContractHistory(_Model):
     """``{"timeRange", "streams": {NAME: [point]}, "events", "baselineStats"?}``."""
 
     time_range: TimeRange | None = Field(default=None, alias="timeRange")
-    streams: dict[str, list[HistoryPoint]]
+    streams: dict[str, list[ContractPoint]]
     events: list[ExternalEvent] = Field(default_factory=list)
     baseline_stats: dict[str, StreamBaseline] | None = Field(default=None, alias="baselineStats")
 

@@ -148,3 +148,80 @@ def test_no_bytes_make_the_history_parser_raise(raw: bytes) -> None:
     """Arbitrary bytes give a HistoryResult or a ProtocolError."""
     parse_history(raw)
     parse_error_body(raw)
+
+
+def _contract(points: list[dict[str, object]]) -> str:
+    return json.dumps({"streams": {"s": points}})
+
+
+def test_contract_points_sorted_stably_with_flags_and_shared_timestamps() -> None:
+    """Unsorted points are sorted by time, equal times keep their order; flags per value."""
+    t0, t5 = "2026-11-19T00:00:00Z", "2026-11-19T00:05:00.000Z"
+    body = _contract(
+        [
+            {"timestamp": t5, "value": 1, "normalized": 90},
+            {"timestamp": t0, "value": 2, "normalized": None},
+            {"timestamp": t5, "value": 3, "normalized": 70, "extra": "ignored"},
+            {"timestamp": t0},
+        ]
+    )
+    result = parse_history(body)
+    assert isinstance(result, HistoryResult)
+    samples = result.streams["s"]
+    assert [(s.value, s.normalized, s.flag, s.id) for s in samples] == [
+        (2.0, None, None, None),
+        (None, None, None, None),
+        (1.0, 90.0, "critical", None),
+        (3.0, 70.0, "warning", None),
+    ]
+    assert [s.ts_ms for s in samples] == [1795046400000] * 2 + [1795046700000] * 2
+
+
+def test_contract_timestamps_follow_pydantic_datetime_rules() -> None:
+    """Offsets, naive (UTC) and epoch numbers are accepted, as a datetime field accepts them."""
+    body = _contract(
+        [
+            {"timestamp": "2026-11-19T02:00:00+02:00", "normalized": 50},
+            {"timestamp": "2026-11-19T00:00:01", "normalized": 50},
+            {"timestamp": 1795046402, "normalized": 50},
+            {"timestamp": "1795046403000", "normalized": 50},
+        ]
+    )
+    result = parse_history(body)
+    assert isinstance(result, HistoryResult)
+    assert [s.ts_ms for s in result.streams["s"]] == [
+        1795046400000,
+        1795046401000,
+        1795046402000,
+        1795046403000,
+    ]
+
+
+def test_contract_refuses_bad_timestamps_and_non_finite_numbers() -> None:
+    """One unusable point refuses the body, with where it is; NaN and infinities too."""
+    good = {"timestamp": "2026-11-19T00:00:00Z", "normalized": 50}
+    for bad, where in (
+        ({"timestamp": "yesterday"}, "streams.s.1.timestamp"),
+        ({"timestamp": None}, "streams.s.1.timestamp"),
+        ({"timestamp": True}, "streams.s.1.timestamp"),
+        ({"normalized": 50}, "streams.s.1.timestamp"),
+    ):
+        result = parse_history(_contract([good, bad]))
+        assert isinstance(result, ProtocolError) and result.kind == "invalid_shape", bad
+        assert where in result.detail, result.detail
+    for field in ("value", "normalized"):
+        for number in ("NaN", "Infinity", "-Infinity", "1e999"):
+            point = f'{{"timestamp": "2026-11-19T00:00:00Z", "{field}": {number}}}'
+            body = '{"streams": {"s": [' + point + "]}}"
+            result = parse_history(body)
+            assert isinstance(result, ProtocolError) and result.kind == "invalid_shape", body
+
+
+def test_original_shape_raw_values_that_are_not_finite_floats() -> None:
+    """``data.value`` beyond float range or not finite becomes None instead of raising."""
+    body, where = json.dumps(ORIGINAL), '"data": {"value": 31.5}'
+    assert body.count(where) == 1
+    for raw in ("1" + "0" * 400, "1e999"):
+        result = parse_history(body.replace(where, f'"data": {{"value": {raw}}}'))
+        assert isinstance(result, HistoryResult), raw
+        assert [s.value for s in result.streams["customer.tutor.search"]] == [None, None]
