@@ -186,6 +186,12 @@ class LiveChart:
         """Timestamp of the newest point sent."""
         return self._last_ms
 
+    @property
+    def pending(self) -> bool:
+        """Whether :meth:`push` has something to send (two integer reads, no store copy)."""
+        version = self._version
+        return version is None or self._streams.stream_version(self.stream) > version
+
     async def push(self) -> int:
         """Send what changed since the last push (the whole series the first time)."""
         async with self._lock:

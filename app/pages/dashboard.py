@@ -1,14 +1,19 @@
 """The dashboard page: header, counters, stream selector, presets and the live chart.
 
-Each tab builds its own view of the shared stores and runs one ``ui.timer`` that pushes
-chart deltas and refreshes the status texts; nothing here talks to the upstream link
-except through the manager's and the loader's commands.
+Each tab builds its own view of the shared stores and runs one short ``ui.timer`` that
+pushes chart deltas as soon as its stream changed (at most one push per ``push_interval``)
+and refreshes the status texts; nothing here talks to the upstream link except through the
+manager's and the loader's commands.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
+import time
 from collections.abc import Callable
+from typing import Final
 
 from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
@@ -20,6 +25,25 @@ from app.pages.header import CounterStrip, Header
 from app.services import expand_topics
 
 log = logging.getLogger(__name__)
+
+POLL_INTERVAL: Final = 0.02
+"""Seconds between a tab's checks for a changed stream (an integer compare when idle).
+
+Pushes are event-driven with a minimum spacing: a change goes out at the first check after
+it arrived, unless the tab pushed less than the spacing ago; then it goes out exactly when
+the spacing has passed. So a batch after a quiet period waits at most this long, and under
+a steady flow each push follows the upstream's flush instead of an unrelated timer.
+"""
+
+SPACING_SLACK: Final = 0.1
+"""The spacing is ``push_interval`` less this fraction (at most ~11 pushes/s at 0.1 s).
+
+Under a steady flow of one batch per ``push_interval`` (the simulator flushes every 0.1 s),
+a spacing of exactly ``push_interval`` never lets a late push (a slow check, a loop stall)
+catch up: every later push inherits its delay, and the pushes drift to a random phase
+against the flushes, which is the average wait this schedule is there to remove. With the
+slack, a late push moves back to just after the flush within a few pushes.
+"""
 
 
 class Subscriptions:
@@ -121,7 +145,13 @@ class Dashboard:
                         "text-slate-500 text-sm"
                     )
         self.refresh()
-        self._timer = ui.timer(services.settings.push_interval, self.tick)
+        self._interval = services.settings.push_interval
+        self._poll = min(POLL_INTERVAL, self._interval)
+        self._spacing = self._interval * (1 - SPACING_SLACK)
+        self._pushed_at = -math.inf
+        """``time.monotonic()`` when the last push started."""
+        self._refreshed_at = -math.inf
+        self._timer = ui.timer(self._poll, self.tick)
         self._client.on_delete(self._on_closed)
 
     @staticmethod
@@ -138,12 +168,31 @@ class Dashboard:
         return self.chart.stream
 
     async def tick(self) -> None:
-        """Push the chart's delta, then bring the status texts up to date."""
-        try:
-            await self.chart.push()
-        except Exception:  # a broken push must not stop the status from updating
-            log.exception("chart push failed for %s", self.chart.stream)
-        self.refresh()
+        """Push the chart's delta when due, then bring the status texts up to date.
+
+        Due: the stream changed since the last push and the spacing (``push_interval`` less
+        :data:`SPACING_SLACK`) has passed since that push started; a push due before the
+        next check waits here for exactly that.
+        The status texts are refreshed after each push, and every ``push_interval`` while
+        no push is pending (under a steady flow: once per push, as before).
+        """
+        pushed = False
+        pending = self.chart.pending
+        if pending:
+            wait = self._pushed_at + self._spacing - time.monotonic()
+            if wait < self._poll:
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._pushed_at = time.monotonic()
+                pushed = True
+                try:
+                    await self.chart.push()
+                except Exception:  # a broken push must not stop the status from updating
+                    log.exception("chart push failed for %s", self.chart.stream)
+        now = time.monotonic()
+        if pushed or (not pending and now - self._refreshed_at >= self._interval):
+            self._refreshed_at = now
+            self.refresh()
 
     def refresh(self) -> None:
         """Re-read the stores: header, counters, stats, loading, empty and error states."""

@@ -23,6 +23,7 @@ from dashboard_state import (
 from nicegui import ui
 from nicegui.testing import User
 
+from app.pages.dashboard import SPACING_SLACK
 from app.stores.connection import ConnectionState
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
@@ -211,6 +212,41 @@ async def test_chart_gets_the_series_once_then_deltas(
     assert user_page.client is not None
     updates = [m for _, _, m in user_page.client.outbox.message_history if m[1] == "update"]
     assert not any(str(chart.id) in m[2] for m in updates), "the option is never re-sent"
+
+
+def _append_times(user: User) -> list[float]:
+    """When each ``LiveChart.append`` call left the server (``time.time()``)."""
+    assert user.client is not None
+    return [
+        at
+        for _, at, message in user.client.outbox.message_history
+        if message[1] == "run_javascript" and message[2]["code"].startswith("LiveChart.append(")
+    ]
+
+
+async def test_pushes_follow_changes_at_most_once_per_interval(
+    user_page: User, services: FakeServices
+) -> None:
+    """A change after a quiet period goes out at once; the next waits out push_interval."""
+    interval = 0.5  # long, so "at once" and "waited" are far apart even on a busy machine
+    services.settings = services.settings.model_copy(update={"push_interval": interval})
+    newest = seed_history(services.streams, STREAM, hours=1)
+    await user_page.open("/")
+    await _until(lambda: bool(_calls(user_page, "reset")), "the first reset")
+    await asyncio.sleep(interval + 0.1)  # quiet: the last push is more than an interval ago
+    sent = time.time()
+    services.streams.add_events([live_event(STREAM, newest + 1000, 60.0)])
+    await _until(lambda: len(_append_times(user_page)) == 1, "the first append")
+    first = _append_times(user_page)[0]
+    assert first - sent < interval / 2, "a change after a quiet period is not held back"
+    services.streams.add_events([live_event(STREAM, newest + 2000, 61.0)])
+    services.streams.add_events([live_event(STREAM, newest + 3000, 62.0)])
+    await _until(lambda: len(_append_times(user_page)) == 2, "the second append")
+    second = _append_times(user_page)[1]
+    assert second - first >= interval * (1 - SPACING_SLACK) - 0.02, "pushes keep their spacing"
+    assert second - first < interval + 0.3, "and the waiting change goes out when due"
+    rows = [r[0] for call in _calls(user_page, "append") for r in call[1]]
+    assert rows == [newest + 1000, newest + 2000, newest + 3000], "one delta per push"
 
 
 async def test_preset_zooms_to_window_at_newest(user_page: User, services: FakeServices) -> None:

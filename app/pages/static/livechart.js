@@ -95,12 +95,17 @@
   // Redraw after appends, at most every MIN_GAP_MS and never more than about a quarter of
   // the time: ECharts re-reads every point on setOption (about 200 ms for 100,000 points on
   // a slow machine), so a long series is redrawn less often instead of freezing the tab.
+  // An append after a quiet period (the gap has passed) is drawn at once, in the same task.
   const MIN_GAP_MS = 50;
   const BUSY_FACTOR = 3;
 
   function scheduleRender(chart, state) {
-    if (state.timer !== null) return;
-    const wait = Math.max(0, state.nextAt - performance.now());
+    if (state.timer !== null) return; // a redraw is due soon and will include these rows
+    const wait = state.nextAt - performance.now();
+    if (wait <= 0) {
+      render(chart, state);
+      return;
+    }
     state.timer = setTimeout(() => {
       state.timer = null;
       render(chart, state);
@@ -108,6 +113,10 @@
   }
 
   function render(chart, state) {
+    if (state.timer !== null) {
+      clearTimeout(state.timer); // this redraw covers the pending one
+      state.timer = null;
+    }
     const started = performance.now();
     draw(chart, state);
     const took = performance.now() - started;
