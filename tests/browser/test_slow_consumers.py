@@ -22,7 +22,7 @@ from support.processes import status, wait_until
 
 from .servers import ARTIFACTS, Process, start_dashboard
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 SIM_RATE = "400"
 """About 1,000 events/s over all 50 streams (the figure varies with the simulated hour)."""
@@ -150,7 +150,7 @@ def test_frozen_tab_does_not_slow_ingestion(browser: Browser, fast_dashboard: Pr
             contexts.append(context)
             pages.append(page)
         for page in pages:
-            page.wait_for_function(CHART, timeout=45_000, polling=100)
+            page.wait_for_function(CHART, timeout=120_000, polling=100)
 
         frozen = pages[-1]
         cdp = frozen.context.new_cdp_session(frozen)
