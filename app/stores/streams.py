@@ -23,7 +23,9 @@ The store keeps the 64-bit ``hash()`` of the key, not the key: two different eve
 one stream would have to collide in 64 bits to be confused (odds around 1e-10 for a full
 stream), and it halves the memory a point costs. Since every key holds its timestamp, a
 duplicate can only sit at the same timestamp: the check looks there (no lookup at all for
-a point that extends the right edge, the live case) instead of keeping a set of keys.
+a point that extends the right edge, the live case) instead of keeping a set of keys;
+only the newest millisecond's keys are kept in a set, for busy streams that get many
+events in one millisecond.
 
 Events without ``normalizedValue`` are not plotted (a null would draw a break in the
 line): they are counted in ``events_without_value`` and still advance ``newest_event_ms``,
@@ -180,6 +182,7 @@ class _Column:
     __slots__ = (
         "added",
         "checkpoints",
+        "committed",
         "dirty",
         "dropped",
         "epoch",
@@ -192,6 +195,9 @@ class _Column:
         "pending",
         "pending_keys",
         "reset",
+        "tail_keys",
+        "tail_start",
+        "tail_ts",
         "ts",
         "vals",
         "version",
@@ -220,6 +226,13 @@ class _Column:
         self.live_points = 0
         self.newest_ms = _NEVER
         self.without_value = 0
+        self.committed = 0
+        """Absolute end position at the last commit: pages may hold every point before it."""
+        self.tail_ts = _NEVER
+        """Timestamp the tail cache below describes; any other value means "rebuild it"."""
+        self.tail_start = 0
+        self.tail_keys: set[int] = set()
+        """Keys of the points at ``tail_ts`` (the newest timestamp), from ``tail_start``."""
 
     def __len__(self) -> int:
         return len(self.ts) - self.head
@@ -229,15 +242,46 @@ class _Column:
         """The dedupe keys of the points kept (a white-box view for tests; O(n))."""
         return set(self.keys[self.head :])
 
-    def tail_has(self, ts: int, key: int) -> bool:
-        """:meth:`has` for ``ts`` equal to the newest timestamp (many events a millisecond)."""
-        col, keys = self.ts, self.keys
-        i = len(col) - 1
-        while i >= self.head and col[i] == ts:
-            if keys[i] == key:
-                return True
+    def at_tail(self, ts: int, value: float, meta: int, key: int) -> bool:
+        """Add a point at the newest timestamp (``ts == ts[-1]``); False for a duplicate.
+
+        Busy streams get many events a millisecond. Their keys are kept in a set for that
+        millisecond and a point that ranks below the last one is inserted among them, in
+        place, as long as that is past what pages were already sent: no scan per event and
+        no reset of the chart. Anything else (a gap marker at that time, a position pages
+        already hold) takes the general path.
+        """
+        col = self.ts
+        if self.tail_ts != ts:
+            start = bisect_left(col, ts, self.head)
+            self.tail_keys = set(self.keys[start:])
+            self.tail_start = start
+            self.tail_ts = ts
+        keys = self.tail_keys
+        if key in keys or (self.pending and key in self.pending_keys):
+            return False
+        vals, meta_col = self.vals, self.meta
+        last = vals[-1]
+        if value > last or (value == last and meta >= meta_col[-1]):
+            col.append(ts)
+            vals.append(value)
+            meta_col.append(meta)
+            self.keys.append(key)
+            keys.add(key)
+            return True
+        start = self.tail_start
+        i = bisect_right(vals, value, start, len(col))
+        while i > start and vals[i - 1] == value and meta_col[i - 1] > meta:
             i -= 1
-        return bool(self.pending) and key in self.pending_keys
+        if value != value or last != last or i < self.committed - self.dropped + self.head:
+            self.place(ts, value, meta, key)  # NaN ranks apart; sent points must not move
+            return True
+        col.insert(i, ts)
+        vals.insert(i, value)
+        meta_col.insert(i, meta)
+        self.keys.insert(i, key)
+        keys.add(key)
+        return True
 
     def has(self, ts: int, key: int) -> bool:
         """Whether a point with ``key`` is kept or queued; only ``ts`` can hold it."""
@@ -275,6 +319,7 @@ class _Column:
             self.vals.append(value)
             self.meta.append(meta)
             self.keys.append(key)
+            self.tail_ts = _NEVER
         else:
             self.pending.append((ts, value, meta, key))
             self.pending_keys.add(key)
@@ -286,6 +331,7 @@ class _Column:
             return
         self.pending_keys.clear()
         self.reset = True
+        self.tail_ts = _NEVER
         if len(pending) > _BULK_MERGE:
             h = self.head
             rows = list(zip(self.ts[h:], self.vals[h:], self.meta[h:], self.keys[h:], strict=True))
@@ -327,6 +373,7 @@ class _Column:
         self.live_points -= sum(map(gone.count, _LIVE_METAS))
         self.head = stop
         self.dropped += stop - start
+        self.tail_ts = _NEVER
         if stop >= _COMPACT_AT and stop * 2 >= len(ts):
             del ts[:stop], self.vals[:stop], meta[:stop], self.keys[:stop]
             self.head = 0
@@ -340,6 +387,7 @@ class _Column:
                 self.count(self.meta[i], -1)
                 del self.ts[i], self.vals[i], self.meta[i], self.keys[i]
                 self.reset = True
+                self.tail_ts = _NEVER
                 return True
         return False
 
@@ -352,7 +400,8 @@ class _Column:
             self.epoch = version
             self.checkpoints.clear()
         cps = self.checkpoints
-        cps.append((version, self.end(), self.dropped))
+        self.committed = self.end()
+        cps.append((version, self.committed, self.dropped))
         if len(cps) > 2 * _CHECKPOINTS:
             del cps[:_CHECKPOINTS]
 
@@ -471,7 +520,11 @@ class StreamStore:
                 c_vals.append(value)
                 c_meta.append(meta)
                 c_keys.append(key)
-            elif c.tail_has(ts, key) if c_ts and ts == c_ts[-1] else c.has(ts, key):
+            elif c_ts and ts == c_ts[-1]:
+                if not c.at_tail(ts, value, meta, key):
+                    duplicates += 1
+                    continue
+            elif c.has(ts, key):
                 duplicates += 1
                 continue
             elif not self._place(c, ts, value, meta, key):

@@ -285,6 +285,36 @@ def test_changes_since_resets_after_an_insert_in_the_middle() -> None:
     assert [p.ts_ms for p in delta.points] == [NOW_MS - 30, NOW_MS - 20, NOW_MS - 10]
 
 
+def test_same_millisecond_points_of_one_write_stay_a_delta() -> None:
+    """A busy stream's many events a millisecond are ordered in place, not by a reset."""
+    store = make_store()
+    store.add_events([event(NOW_MS - 30, 50.0, id="a")])
+    client = store.series(STREAM)
+    v = store.version
+    ts = NOW_MS - 10
+    store.add_events([event(ts, 70.0, id="b"), event(ts, 20.0, id="c"), event(ts, 45.0, id="d")])
+    delta = store.changes_since(STREAM, v)
+    assert not delta.reset
+    assert [p.normalized for p in delta.points] == [20.0, 45.0, 70.0]
+    apply(client, delta)
+    assert client == store.series(STREAM)
+
+
+def test_a_point_ranking_before_one_already_sent_makes_a_reset() -> None:
+    """Same millisecond, next write, lower rank: it goes before a point pages hold."""
+    store = make_store()
+    ts = NOW_MS - 10
+    store.add_events([event(ts, 50.0, id="a")])
+    client = store.series(STREAM)
+    v = store.version
+    result = store.add_events([event(ts, 40.0, id="b"), event(ts, 40.0, id="b")])
+    assert (result.added, result.duplicates) == (1, 1)
+    delta = store.changes_since(STREAM, v)
+    assert delta.reset
+    apply(client, delta)
+    assert [p.normalized for p in client] == [40.0, 50.0]
+
+
 def test_changes_since_reports_trims_from_the_front() -> None:
     """Cap evictions are sent as a count to trim, not as a reset."""
     store = make_store(max_points_per_stream=3)
