@@ -37,6 +37,7 @@ def status_body(services: Services) -> dict[str, Any]:
     for name in services.streams.stream_names():
         stats = services.streams.stats(name)
         streams[name] = {
+            "history": services.history.state(name).status,
             "historyPoints": stats.history_points,
             "livePoints": stats.live_points,
             "firstTimestamp": iso_utc(stats.first_ts_ms) if stats.first_ts_ms is not None else None,

@@ -1,9 +1,10 @@
 """``python -m benchmarks [--quick] [--only AREA,...]``: measure, print a table, write JSON.
 
 Areas run in this order (non-browser first): ingest, sustained, history, memory, latency,
-traffic, coldstart. ``--quick`` shortens every run (about 3 minutes in all on 2 idle cores);
-the full run takes about 15. A failing area is reported and the others still run; the
-exit status is always 0: benchmarks inform, they never fail a build.
+traffic, coldstart. ``--quick`` shortens every run (about 2 minutes in all on 2 idle cores);
+the full run takes about 15. ``--readme`` then puts the table in README.md. A failing
+area is reported and the others still run; the exit status is always 0: benchmarks
+inform, they never fail a build.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import coldstart, history, ingest, latency, memory, sustained, traffic
-from benchmarks.common import ROOT, Figure, Report, fmt, machine
+from benchmarks.common import Report, machine
+from benchmarks.readme import RESULTS, table, update
 
 AREAS: dict[str, Callable[[Report], None]] = {
     "ingest": ingest.run,
@@ -29,31 +31,18 @@ AREAS: dict[str, Callable[[Report], None]] = {
     "traffic": traffic.run,
     "coldstart": coldstart.run,
 }
-RESULTS = ROOT / "benchmarks" / "results.json"
-
-
-def table(figures: list[Figure]) -> str:
-    """The figures as a Markdown table."""
-    head = "| area | figure | value | baseline (same run) | ratio | target | met | note |"
-    lines = [head, "|---|---|---|---|---|---|---|---|"]
-    for f in figures:
-        base = f"{f.baseline}: {fmt(f.baseline_value)}" if f.baseline else ""
-        ratio = "" if f.ratio is None else f"{f.ratio:.2f}x"
-        met = "" if f.met is None else ("yes" if f.met else "**NO**")
-        lines.append(
-            f"| {f.area} | {f.name} | {fmt(f.value)} {f.unit} | {base} | {ratio} | {f.target} "
-            f"| {met} | {f.note} |"
-        )
-    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="short runs (about 3 minutes)")
+    parser.add_argument("--quick", action="store_true", help="short runs (about 2 minutes)")
     parser.add_argument(
         "--only", default="", help=f"comma-separated areas among {', '.join(AREAS)}"
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="JSON results file")
+    parser.add_argument(
+        "--readme", action="store_true", help="then rewrite the README's table from --out"
+    )
     args = parser.parse_args()
     chosen = [a.strip() for a in args.only.split(",") if a.strip()] or list(AREAS)
     unknown = [a for a in chosen if a not in AREAS]
@@ -86,6 +75,9 @@ def main() -> None:
     }
     args.out.write_text(json.dumps(body, indent=2, default=str) + "\n")
     print(f"\n{len(report.figures)} figures in {body['seconds']['total']:.0f} s -> {args.out}")
+    if args.readme:
+        update(args.out)
+        print("README.md: benchmark table rewritten")
 
 
 if __name__ == "__main__":

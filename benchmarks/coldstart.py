@@ -56,7 +56,7 @@ def run(report: Report) -> None:
     loaded = median([r["page_loaded_s"] for r in runs])
     report.add(
         Figure(
-            "history",
+            "coldstart",
             "cold start to the 7-day chart on screen",
             shown,
             "s",

@@ -78,7 +78,7 @@ def fmt(value: float | None) -> str:
         return f"{value:.0f}"
     if abs(value) >= 10:
         return f"{value:.1f}"
-    return f"{value:.3g}"
+    return "0" if abs(value) < 0.005 else f"{value:.3g}"
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

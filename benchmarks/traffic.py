@@ -22,6 +22,7 @@ from benchmarks.common import (
 )
 
 WARMUP_S = 2.0
+QUICK_WARMUP_S = 1.0
 
 
 class Tab:
@@ -34,7 +35,10 @@ class Tab:
         cdp = self.page.context.new_cdp_session(self.page)
         cdp.send("Network.enable")
         cdp.on("Network.webSocketFrameReceived", self._frame)
-        self.page.goto(url)
+        self.page.goto(url, wait_until="commit")
+
+    def wait_drawn(self) -> None:
+        """Until the chart holds the whole 10,080-point series."""
         self.page.wait_for_function(CHART_READY_JS, arg=10_000, timeout=60_000, polling=100)
 
     def _frame(self, event: dict[str, Any]) -> None:
@@ -46,8 +50,16 @@ class Tab:
         self.frames = 0
 
 
-def _window(tabs: list[Tab], pid: int, seconds: float) -> dict[str, float]:
-    tabs[0].page.wait_for_timeout(WARMUP_S * 1000)
+def _open(browser: Any, url: str, count: int) -> list[Tab]:
+    """``count`` tabs loading at once, returned when every chart is drawn."""
+    tabs = [Tab(browser, url) for _ in range(count)]
+    for tab in tabs:
+        tab.wait_drawn()
+    return tabs
+
+
+def _window(tabs: list[Tab], pid: int, seconds: float, warmup: float) -> dict[str, float]:
+    tabs[0].page.wait_for_timeout(warmup * 1000)
     for tab in tabs:
         tab.reset()
     cpu0, t0 = cpu_seconds(pid), time.monotonic()
@@ -61,27 +73,38 @@ def _window(tabs: list[Tab], pid: int, seconds: float) -> dict[str, float]:
     }
 
 
-def _mode(browser: Any, mode: str, seconds: float) -> dict[str, Any]:
+def _mode(browser: Any, mode: str, seconds: float, warmup: float) -> dict[str, Any]:
     port = free_port()
     args = ["benchmarks.chart_server", "--port", str(port), "--mode", mode]
     out: dict[str, Any] = {}
+    t0 = time.monotonic()
     with running(args, port, f"chart-{mode}-{port}", "/") as proc:
-        tabs = [Tab(browser, proc.url + "/")]
+        up = time.monotonic() - t0
+        tabs = _open(browser, proc.url + "/", 1)
+        drawn = time.monotonic() - t0
         try:
-            out["1_tab"] = _window(tabs, proc.pid, seconds)
-            tabs += [Tab(browser, proc.url + "/") for _ in range(3)]
-            out["4_tabs"] = _window(tabs, proc.pid, seconds)
+            out["1_tab"] = _window(tabs, proc.pid, seconds, warmup)
+            t1 = time.monotonic()
+            tabs += _open(browser, proc.url + "/", 3)
+            more = time.monotonic() - t1
+            out["4_tabs"] = _window(tabs, proc.pid, seconds, warmup)
         finally:
             for tab in tabs:
                 tab.page.close()
+    print(
+        f"    {mode}: server up {up:.1f} s, first chart {drawn:.1f} s, 3 more tabs {more:.1f} s, "
+        f"all {time.monotonic() - t0:.1f} s",
+        flush=True,
+    )
     return out
 
 
 def run(report: Report) -> None:
-    seconds = 4.0 if report.quick else 20.0
+    seconds = 3.0 if report.quick else 20.0
+    warmup = QUICK_WARMUP_S if report.quick else WARMUP_S
     with chromium() as browser:
-        delta = _mode(browser, "delta", seconds)
-        naive = _mode(browser, "naive", seconds)
+        delta = _mode(browser, "delta", seconds, warmup)
+        naive = _mode(browser, "naive", seconds, warmup)
     report.details["traffic"] = {"delta": delta, "naive": naive, "window_s": seconds}
     for tabs in ("1_tab", "4_tabs"):
         d, n = delta[tabs], naive[tabs]

@@ -38,6 +38,7 @@ def test_dashboard_connects_to_its_embedded_simulator_and_loads_history(dashboar
     conn = body["connection"]
     assert conn["url"].endswith("/ws") and conn["confirmedTopics"] == ["customer.tutor.search"]
     stream = body["streams"]["customer.tutor.search"]
+    assert stream["history"] == "loaded"
     first = datetime.fromisoformat(stream["firstTimestamp"])
     last = datetime.fromisoformat(stream["lastTimestamp"])
     assert timedelta(days=6, hours=23) <= last - first <= timedelta(days=7)

@@ -1,7 +1,9 @@
-"""The README stays true: its configuration table is the settings model's."""
+"""The README stays true: its configuration table is the settings model's, its benchmark
+table the committed run's."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -24,3 +26,13 @@ def test_readme_commands_name_real_entry_points() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     assert "bash scripts/test.sh" in readme and (ROOT / "scripts" / "test.sh").exists()
     assert ".venv/bin/python -m app" in readme and (ROOT / "app" / "__main__.py").exists()
+
+
+def test_readme_benchmark_table_is_the_committed_run() -> None:
+    """The README's benchmark table is rendered from benchmarks/results.json, unedited."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.readme import README, RESULTS, expected_readme
+
+    readme = README.read_text("utf-8")
+    results = json.loads(RESULTS.read_text("utf-8"))
+    assert readme == expected_readme(readme, results), "run: python -m benchmarks.readme"
