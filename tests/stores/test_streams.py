@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+
 import pytest
 
 from app.stores.streams import Delta, Point, StreamStats, StreamStore
@@ -186,6 +188,24 @@ def test_naive_timestamps_are_utc() -> None:
     naive = aware.model_copy(update={"timestamp": aware.timestamp.replace(tzinfo=None)})
     store.add_events([naive])
     assert stamps(store) == [NOW_MS - 5]
+
+
+def test_runs_of_equal_instants_in_any_zone_get_their_own_milliseconds() -> None:
+    """A frame mixing zones, equal instants and naive times: each event its own instant."""
+    store = make_store()
+    base = event(NOW_MS - 3_600_000, id="z")
+    plus_one = timezone(timedelta(hours=1))
+    same_instant = base.timestamp.astimezone(plus_one)  # equal to the previous one
+    wall_clock = base.timestamp.replace(tzinfo=plus_one)  # an hour earlier
+    naive = base.timestamp.replace(tzinfo=None)  # the first one again, as UTC
+    later = base.timestamp + timedelta(milliseconds=7)
+    events = [base] + [
+        base.model_copy(update={"timestamp": t, "id": i})
+        for t, i in ((same_instant, "a"), (wall_clock, "b"), (naive, "c"), (later, "d"))
+    ]
+    store.add_events(events)
+    first = NOW_MS - 3_600_000
+    assert stamps(store) == [first - 3_600_000, first, first, first, first + 7]
 
 
 def test_events_without_value_are_counted_not_plotted() -> None:
