@@ -411,6 +411,10 @@ class _Column:
         return list(map(_point, self.ts[i:], self.vals[i:], self.meta[i:]))
 
 
+_NO_COLUMN = _Column()
+"""Placeholder for "no stream yet" in :meth:`StreamStore.add_events` (saves one per call)."""
+
+
 def _first(checkpoint: tuple[int, int, int]) -> int:
     return checkpoint[0]
 
@@ -473,7 +477,7 @@ class StreamStore:
         added = duplicates = stale = without_value = future = 0
         horizon = int(self._clock() * 1000) + self._future_ms
         name: str | None = None
-        c = _Column()  # replaced at the first event
+        c = _NO_COLUMN  # replaced at the first event, never written to
         c_ts, c_vals, c_meta, c_keys = c.ts, c.vals, c.meta, c.keys
         zone: Any = _NAIVE_EPOCH  # no event has this tzinfo: the first one sets both
         epoch: datetime | None = None
@@ -538,7 +542,7 @@ class StreamStore:
             added += 1
         self.events_without_value += without_value
         self.future_dropped += future
-        return self._finish(touched, source, AddResult(added, duplicates, stale, future))
+        return self._finish(touched, source, AddResult(added, duplicates, stale, future), cutoff)
 
     def add_history(
         self, streams: Mapping[str, Sequence[HistorySample]], source: Source = Source.HISTORY
@@ -583,7 +587,7 @@ class StreamStore:
                 added += 1
         if source is Source.BACKFILL:
             self.backfilled_points += added
-        return self._finish(touched, source, AddResult(added, duplicates, stale))
+        return self._finish(touched, source, AddResult(added, duplicates, stale), cutoff)
 
     def _touch(self, name: str, touched: dict[str, _Column]) -> _Column:
         c = self._streams.get(name)
@@ -599,9 +603,10 @@ class StreamStore:
         c.place(ts, value, meta, key)
         return True
 
-    def _finish(self, touched: dict[str, _Column], source: Source, result: AddResult) -> AddResult:
-        """Insert queued points, evict, and give the changed streams one new version."""
-        cutoff = self._cutoff_ms()
+    def _finish(
+        self, touched: dict[str, _Column], source: Source, result: AddResult, cutoff: int
+    ) -> AddResult:
+        """Insert queued points, evict (before the write's ``cutoff``), bump the versions."""
         base = _SOURCE_BASE[source]
         changed: list[_Column] = []
         for c in touched.values():

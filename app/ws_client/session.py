@@ -181,6 +181,9 @@ class Session:
         datetimes are compared as they are and only two per stream become milliseconds.
         """
         activity = self._activity
+        if len(events) == 1:  # a single ``event`` frame: the low-rate case
+            activity.observe(events[0].stream, event_time_ms(events[0]))
+            return
         spans: dict[str, list[Any]] = {}
         try:
             for event in events:
