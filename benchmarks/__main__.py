@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import coldstart, history, ingest, latency, memory, sustained, traffic
-from benchmarks.common import Report, machine
+from benchmarks.common import Report, cpu_share, cpu_times, machine
 from benchmarks.readme import RESULTS, table, update
 
 AREAS: dict[str, Callable[[Report], None]] = {
@@ -51,15 +51,24 @@ def main() -> None:
     report = Report(quick=args.quick)
     started = time.monotonic()
     timings: dict[str, float] = {}
+    cpu: dict[str, dict[str, float]] = {}
+    first = cpu_times()
     for area in chosen:
         print(f"== {area}", flush=True)
-        t0 = time.monotonic()
+        t0, ticks = time.monotonic(), cpu_times()
         try:
             AREAS[area](report)
         except Exception as exc:  # one broken area must not hide the others' figures
             report.errors[area] = f"{type(exc).__name__}: {exc}"
             traceback.print_exc()
         timings[area] = round(time.monotonic() - t0, 1)
+        cpu[area] = cpu_share(ticks, cpu_times())
+        print(
+            f"   {timings[area]:.0f} s; cores busy {cpu[area]['busy_percent']:.0f} %, "
+            f"stolen by the hypervisor {cpu[area]['steal_percent']:.1f} %",
+            flush=True,
+        )
+    cpu["total"] = cpu_share(first, cpu_times())
     print()
     print(table(report.figures))
     for area, error in report.errors.items():
@@ -69,6 +78,7 @@ def main() -> None:
         "mode": "quick" if args.quick else "full",
         "machine": machine(),
         "seconds": {"total": round(time.monotonic() - started, 1), **timings},
+        "cpu": cpu,
         "figures": [dataclasses.asdict(f) for f in report.figures],
         "details": report.details,
         "errors": report.errors,

@@ -126,6 +126,28 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
+def cpu_times() -> list[int]:
+    """The machine's CPU counters from /proc/stat: user nice system idle iowait irq softirq
+    steal, in ticks summed over the cores."""
+    first = Path("/proc/stat").read_text().split("\n", 1)[0]
+    return [int(x) for x in first.split()[1:9]]
+
+
+def cpu_share(before: Sequence[int], after: Sequence[int]) -> dict[str, float]:
+    """Busy and steal percentages of all cores between two :func:`cpu_times` readings.
+
+    Steal is time the hypervisor gave this VM's cores to other guests: the "noisy shared
+    machine" in numbers. Figures measured while it is high are pessimistic.
+    """
+    d = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(d) or 1
+    idle = d[3] + d[4]
+    return {
+        "busy_percent": round(100 * (total - idle - d[7]) / total, 1),
+        "steal_percent": round(100 * d[7] / total, 1),
+    }
+
+
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     model = "unknown"

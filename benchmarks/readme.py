@@ -43,11 +43,20 @@ def section(results: Mapping[str, Any]) -> str:
     load = ", ".join(f"{x:g}" for x in m["loadavg_at_start"])
     seconds = results["seconds"]
     mode = "--quick" if results["mode"] == "quick" else "(full run)"
+    cpu = results.get("cpu", {})
+    steal = ""
+    if "total" in cpu:
+        worst = max((k for k in cpu if k != "total"), key=lambda k: cpu[k]["steal_percent"])
+        steal = (
+            f" CPU time stolen by the hypervisor for other guests: "
+            f"{cpu['total']['steal_percent']:g} % over the run, most in {worst} "
+            f"({cpu[worst]['steal_percent']:g} %)."
+        )
     lines = [
         f"`python -m benchmarks {mode}` of {_when(results['when'])}: "
         f"{m['nproc']} cores ({m['cpu']}), Python {m['python']}, load average {load} at the "
         f"start; {seconds['total']:.0f} s in all "
-        f"({', '.join(f'{k} {v:.0f} s' for k, v in seconds.items() if k != 'total')}).",
+        f"({', '.join(f'{k} {v:.0f} s' for k, v in seconds.items() if k != 'total')}).{steal}",
         "",
         table(Figure(**f) for f in results["figures"]),
     ]
