@@ -49,6 +49,7 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown area(s): {', '.join(unknown)}")
     report = Report(quick=args.quick)
+    info = machine()  # the load average before the run
     started = time.monotonic()
     timings: dict[str, float] = {}
     cpu: dict[str, dict[str, float]] = {}
@@ -76,7 +77,7 @@ def main() -> None:
     body = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": "quick" if args.quick else "full",
-        "machine": machine(),
+        "machine": info,
         "seconds": {"total": round(time.monotonic() - started, 1), **timings},
         "cpu": cpu,
         "figures": [dataclasses.asdict(f) for f in report.figures],
