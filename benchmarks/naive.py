@@ -9,10 +9,30 @@ and the app's pipeline is measured on the very same workload next to it.
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
-from app.protocol import HistorySample, StreamEvent
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.protocol import HistorySample
 from app.protocol.models import HistoryPoint
+
+
+class NaiveEvent(BaseModel):
+    """NAIVE BASELINE: the contract's event as a model (the app validates plain dicts)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    stream: str = Field(min_length=1)
+    timestamp: datetime
+    data: dict[str, Any] | None = None
+    normalized_value: float | None = Field(
+        default=None, alias="normalizedValue", allow_inf_nan=False
+    )
+    anomaly_flag: Literal["normal", "warning", "critical"] | None = Field(
+        default=None, alias="anomalyFlag"
+    )
+    id: str | None = None
+    seq: int | None = None
 
 
 class NaiveStore:
@@ -31,7 +51,7 @@ class NaiveStore:
         return sum(len(p) for p in self.series.values())
 
 
-def _event_time(event: StreamEvent) -> Any:
+def _event_time(event: NaiveEvent) -> Any:
     return event.timestamp
 
 
@@ -41,7 +61,7 @@ def naive_ingest(frame: str | bytes, store: NaiveStore) -> int:
     kind = raw.get("type")
     items = [raw["data"]] if kind == "event" else raw.get("events", [])
     for item in items:
-        event = StreamEvent.model_validate(item)
+        event = NaiveEvent.model_validate(item)
         store.append(event.stream, event, _event_time)
     return len(items)
 

@@ -69,8 +69,8 @@ async def test_embedded_mount_serves_the_websocket_contract(dashboard: Process) 
                 events.append(msg.data)
             elif isinstance(msg, BatchMessage):
                 events.extend(msg.events)
-        assert all(e.stream.startswith("customer.") for e in events)
-        assert all(e.normalized_value is not None and e.id and e.seq for e in events)
+        assert all(e["stream"].startswith("customer.") for e in events)
+        assert all(e.get("normalizedValue") is not None and e["id"] and e["seq"] for e in events)
 
 
 async def test_embedded_mount_serves_the_rest_contract(dashboard: Process) -> None:

@@ -46,7 +46,7 @@ def test_quick_offline_areas_measure_every_figure(tmp_path: Path) -> None:
     # Against the naive pipeline the app wins by 20-50x; 2x leaves room for any machine.
     assert by_name["frames of 100: vs naive (5,000 events)"]["ratio"] > 2
     assert by_name["frames of 100: app pipeline"]["ratio"] <= 1.05  # a fraction of the ceiling
-    readme = f"intro\n{START}\nold\n{END}\nrest\n"
+    readme = f"intro\n{START}\nstale table\n{END}\nrest\n"
     rendered = expected_readme(readme, results)
     assert rendered.startswith("intro\n") and rendered.endswith(f"{END}\nrest\n")
-    assert "frames of 100: app pipeline" in rendered and "old" not in rendered
+    assert "frames of 100: app pipeline" in rendered and "stale table" not in rendered

@@ -210,12 +210,13 @@ def _from_original(h: OriginalHistory) -> HistoryResult:
     for name, item in h.data.items():
         samples: list[HistorySample] = []
         for ev in item.events:
-            value = _raw_value((ev.data or {}).get("value"))
-            flag = ev.anomaly_flag
-            if flag is None and ev.normalized_value is not None:
-                flag = flag_for(ev.normalized_value)
+            value = _raw_value((ev.get("data") or {}).get("value"))
+            normalized = ev.get("normalizedValue")
+            flag = ev.get("anomalyFlag")
+            if flag is None and normalized is not None:
+                flag = flag_for(normalized)
             samples.append(
-                HistorySample(datetime_ms(ev.timestamp), ev.normalized_value, value, flag, ev.id)
+                HistorySample(datetime_ms(ev["timestamp"]), normalized, value, flag, ev.get("id"))
             )
         samples.sort(key=lambda s: s.ts_ms)
         streams[name] = samples

@@ -140,7 +140,7 @@ def _clip(text: str, limit: int = 60) -> str:
 
 def event_time_ms(event: StreamEvent) -> int:
     """The event's server timestamp in epoch milliseconds (naive times are taken as UTC)."""
-    return datetime_ms(event.timestamp)
+    return datetime_ms(event["timestamp"])
 
 
 def datetime_ms(ts: datetime) -> int:

@@ -484,12 +484,12 @@ class StreamStore:
         last_stamp: datetime | None = None
         ts = 0
         for ev in events:
-            if ev.stream != name:
-                name = ev.stream
+            if ev["stream"] != name:
+                name = ev["stream"]
                 found = touched.get(name)
                 c = self._touch(name, touched) if found is None else found
                 c_ts, c_vals, c_meta, c_keys = c.ts, c.vals, c.meta, c.keys
-            stamp = ev.timestamp
+            stamp = ev["timestamp"]
             if stamp != last_stamp:  # a busy upstream sends runs of one timestamp: reuse ts
                 last_stamp = stamp
                 if stamp.tzinfo is not zone:
@@ -511,18 +511,19 @@ class StreamStore:
                 continue
             if server_time and ts > c.newest_ms:
                 c.newest_ms = ts
-            value = ev.normalized_value
+            value = ev.get("normalizedValue")
             if value is None:
                 c.without_value += 1
                 without_value += 1
                 continue
-            if ev.id is not None:
-                key = hash((ts, ev.id))
-            elif ev.seq is not None:
-                key = hash((ts, ev.seq))
+            flag = ev.get("anomalyFlag")
+            if (ident := ev.get("id")) is not None:
+                key = hash((ts, ident))
+            elif (seq := ev.get("seq")) is not None:
+                key = hash((ts, seq))
             else:
-                key = _payload_key(ts, value, ev.anomaly_flag, ev.data)
-            meta = base + flag_code.get(ev.anomaly_flag, 0)
+                key = _payload_key(ts, value, flag, ev.get("data"))
+            meta = base + flag_code.get(flag, 0)
             if c_ts and ts > c_ts[-1]:  # extends the right edge: cannot be a duplicate
                 c_ts.append(ts)
                 c_vals.append(value)

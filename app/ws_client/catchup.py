@@ -143,10 +143,11 @@ class CatchupReply:
     def add_catchup(self, events: Iterable[StreamEvent]) -> None:
         for event in events:
             at = event_time_ms(event)
-            old = self.first_ms.get(event.stream)
+            stream = event["stream"]
+            old = self.first_ms.get(stream)
             if old is None or at < old:
-                self.first_ms[event.stream] = at
-            self.count[event.stream] = self.count.get(event.stream, 0) + 1
+                self.first_ms[stream] = at
+            self.count[stream] = self.count.get(stream, 0) + 1
 
     def add_live(self, stream: str, at_ms: int) -> None:
         old = self.live_first_ms.get(stream)

@@ -166,13 +166,14 @@ class Session:
         live_pending = self._plan is not None
         for event in events:
             at = event_time_ms(event)
-            self._activity.observe(event.stream, at)
+            stream = event["stream"]
+            self._activity.observe(stream, at)
             if live_pending:
-                self._reply.add_live(event.stream, at)
+                self._reply.add_live(stream, at)
             if self._open_gaps and source is Source.LIVE:
-                start = self._open_gaps.pop(event.stream, None)
+                start = self._open_gaps.pop(stream, None)
                 if start is not None and at > start:
-                    self._record_gap(event.stream, start, at, "closed by the first live event")
+                    self._record_gap(stream, start, at, "closed by the first live event")
 
     def _observe_spans(self, events: Sequence[StreamEvent]) -> None:
         """Tell the activity each stream's oldest and newest event and how many came.
@@ -182,15 +183,15 @@ class Session:
         """
         activity = self._activity
         if len(events) == 1:  # a single ``event`` frame: the low-rate case
-            activity.observe(events[0].stream, event_time_ms(events[0]))
+            activity.observe(events[0]["stream"], event_time_ms(events[0]))
             return
         spans: dict[str, list[Any]] = {}
         try:
             for event in events:
-                ts = event.timestamp
-                span = spans.get(event.stream)
+                ts = event["timestamp"]
+                span = spans.get(event["stream"])
                 if span is None:
-                    spans[event.stream] = [ts, ts, 1]
+                    spans[event["stream"]] = [ts, ts, 1]
                 else:
                     if ts < span[0]:
                         span[0] = ts
@@ -199,7 +200,7 @@ class Session:
                     span[2] += 1
         except TypeError:  # naive and aware timestamps in one frame do not compare
             for event in events:
-                activity.observe(event.stream, event_time_ms(event))
+                activity.observe(event["stream"], event_time_ms(event))
             return
         for stream, (first, last, count) in spans.items():
             activity.observe(stream, datetime_ms(first))

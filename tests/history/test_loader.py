@@ -11,6 +11,7 @@ import pytest
 
 from app.history import HistoryLoader, StreamLoad
 from app.protocol import HistoryResult, HistorySample, StreamEvent
+from app.protocol.models import STREAM_EVENT
 from app.stores.streams import StreamStore
 from app.stores.types import Gap, GapState, Source
 
@@ -29,7 +30,7 @@ def clock() -> float:
 
 def live(ts_ms: int, value: float = 55.0, *, id: str | None = None) -> StreamEvent:
     """A live event of STREAM."""
-    return StreamEvent.model_validate(
+    return STREAM_EVENT.validate_python(
         {
             "stream": STREAM,
             "timestamp": datetime.fromtimestamp(ts_ms / 1000, UTC),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from app.config import Settings
 from app.protocol import HistorySample, StreamEvent, flag_for, iso_utc
+from app.protocol.models import STREAM_EVENT
 from app.simulator.catalog import load_catalog
 from app.stores.connection import ConnectionState, ConnectionStore
 from app.stores.streams import StreamStore
@@ -109,7 +110,7 @@ def seed_history(store: StreamStore, stream: str, hours: int = 24, step_s: int =
 
 def live_event(stream: str, ts_ms: int, value: float) -> StreamEvent:
     """One live event as the connection manager would hand it to the store."""
-    return StreamEvent.model_validate(
+    return STREAM_EVENT.validate_python(
         {
             "stream": stream,
             "timestamp": iso_utc(ts_ms),

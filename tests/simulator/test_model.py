@@ -97,7 +97,8 @@ def test_ids_are_unique_and_seqs_strictly_increase_in_emission_order() -> None:
     assert all(x < y for x, y in itertools.pairwise(seqs))
     assert len({json.loads(e.json)["id"] for e in events[:5000]}) == 5000
     parsed = STREAM_EVENT.validate_json(events[0].json)
-    assert parsed.seq == events[0].seq and parsed.id and parsed.normalized_value is not None
+    assert parsed["seq"] == events[0].seq and parsed["id"]
+    assert parsed["normalizedValue"] is not None
 
 
 def test_a_restarted_engine_prefills_the_same_events() -> None:

@@ -87,7 +87,7 @@ async def test_flushes_batch_many_events_and_send_single_ones_as_event() -> None
         single, _ = await recv_until(quiet, lambda m: m["type"] == "event")
         message = parse_frame(json.dumps(single))
         assert isinstance(message, EventMessage)
-        assert message.data.stream == "customer.page.view" and message.data.id
+        assert message.data["stream"] == "customer.page.view" and message.data["id"]
 
 
 async def test_two_clients_see_the_same_events_with_increasing_seq() -> None:

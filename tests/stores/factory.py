@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.protocol import HistorySample, StreamEvent
+from app.protocol.models import STREAM_EVENT
 
 NOW_MS = 1_795_000_000_000
 """A fixed 'now' (2026-11-18) for the injected clock."""
@@ -29,7 +30,7 @@ def event(
     flag: str | None = "normal",
 ) -> StreamEvent:
     """A StreamEvent at ``ts_ms`` built as the parser would build it."""
-    return StreamEvent.model_validate(
+    return STREAM_EVENT.validate_python(
         {
             "stream": stream,
             "timestamp": datetime.fromtimestamp(ts_ms / 1000, UTC),

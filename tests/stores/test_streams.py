@@ -6,6 +6,7 @@ from datetime import timedelta, timezone
 
 import pytest
 
+from app.protocol import StreamEvent
 from app.stores.streams import Delta, Point, StreamStats, StreamStore
 from app.stores.types import AddResult, EventSink, Source
 
@@ -185,7 +186,7 @@ def test_naive_timestamps_are_utc() -> None:
     """A naive timestamp is taken as UTC, as the protocol says."""
     store = make_store()
     aware = event(NOW_MS - 5, id="a")
-    naive = aware.model_copy(update={"timestamp": aware.timestamp.replace(tzinfo=None)})
+    naive: StreamEvent = {**aware, "timestamp": aware["timestamp"].replace(tzinfo=None)}
     store.add_events([naive])
     assert stamps(store) == [NOW_MS - 5]
 
@@ -194,13 +195,14 @@ def test_runs_of_equal_instants_in_any_zone_get_their_own_milliseconds() -> None
     """A frame mixing zones, equal instants and naive times: each event its own instant."""
     store = make_store()
     base = event(NOW_MS - 3_600_000, id="z")
+    stamp = base["timestamp"]
     plus_one = timezone(timedelta(hours=1))
-    same_instant = base.timestamp.astimezone(plus_one)  # equal to the previous one
-    wall_clock = base.timestamp.replace(tzinfo=plus_one)  # an hour earlier
-    naive = base.timestamp.replace(tzinfo=None)  # the first one again, as UTC
-    later = base.timestamp + timedelta(milliseconds=7)
-    events = [base] + [
-        base.model_copy(update={"timestamp": t, "id": i})
+    same_instant = stamp.astimezone(plus_one)  # equal to the previous one
+    wall_clock = stamp.replace(tzinfo=plus_one)  # an hour earlier
+    naive = stamp.replace(tzinfo=None)  # the first one again, as UTC
+    later = stamp + timedelta(milliseconds=7)
+    events: list[StreamEvent] = [base] + [
+        {**base, "timestamp": t, "id": i}
         for t, i in ((same_instant, "a"), (wall_clock, "b"), (naive, "c"), (later, "d"))
     ]
     store.add_events(events)

@@ -59,7 +59,7 @@ def test_any_interleaving_permutation_or_duplication_gives_the_same_series(
 ) -> None:
     """Order, batching and repeats of the same events never change the merged series."""
     reference = store_now()
-    reference.add_events(sorted(events, key=lambda e: e.timestamp))
+    reference.add_events(sorted(events, key=lambda e: e["timestamp"]))
 
     shuffled = data.draw(st.permutations(events))
     repeats = data.draw(st.lists(st.sampled_from(events), max_size=30))
