@@ -90,7 +90,7 @@ def naive(batch: list[str], count: int) -> float:
 
 def run(report: Report) -> None:
     quick = report.quick
-    total = 30_000 if quick else 150_000
+    total = 30_000 if quick else 100_000
     small = 5_000 if quick else 10_000
     reps = 5  # best of 5: on a shared VM the noise is slowdowns, the best run is the signal
     texts = event_texts(total)
