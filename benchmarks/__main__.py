@@ -2,9 +2,9 @@
 
 Areas run in this order (non-browser first): ingest, sustained, history, memory, latency,
 traffic, coldstart. ``--quick`` shortens every run (about 2 minutes in all on 2 idle cores);
-the full run takes about 15. ``--readme`` then puts the table in README.md. A failing
-area is reported and the others still run; the exit status is always 0: benchmarks
-inform, they never fail a build.
+the full run takes about 17 (10 of them a memory soak). ``--readme`` then puts the table in
+README.md. A failing area is reported and the others still run; the exit status is always
+0: benchmarks inform, they never fail a build.
 """
 
 from __future__ import annotations
