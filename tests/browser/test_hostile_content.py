@@ -133,8 +133,10 @@ def test_hostile_text_is_shown_never_run(browser: Browser, hostile_stack: Proces
         injected = page.evaluate("() => window.__injected")
         assert injected == [], "\n".join(injected)
         assert page.evaluate(SCAN) == []
+        # The close reason was checked in the badge detail above: after "Reconnect now" the
+        # detail shows the new attempt until the hostile server closes the link again.
         text = page.evaluate("() => document.body.innerText")
-        for shown in (hostile.SCRIPT_STREAM, hostile.CLOSE_REASON, hostile.HISTORY_500):
+        for shown in (hostile.SCRIPT_STREAM, hostile.HISTORY_500):
             assert shown in text
     finally:
         context.close()
