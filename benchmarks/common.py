@@ -269,7 +269,12 @@ def base_rates(now: float | None = None) -> tuple[dict[str, float], float]:
 @contextlib.contextmanager
 def chromium() -> Iterator[Any]:
     """Debian's Chromium through Playwright (never ``playwright install``); closed on exit."""
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        raise RuntimeError(f"the browser areas need Playwright: {_BROWSER_SETUP}") from exc
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"the browser areas need {CHROMIUM}: {_BROWSER_SETUP}")
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -278,6 +283,11 @@ def chromium() -> Iterator[Any]:
         finally:
             browser.close()
 
+
+_BROWSER_SETUP = (
+    "run `bash scripts/test.sh` once (it installs both), "
+    "or `pip install -e '.[test]'` and `apt install chromium`"
+)
 
 CHART_READY_JS = """(min) => {
   const host = document.querySelector('[_echarts_instance_]');
