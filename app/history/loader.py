@@ -220,13 +220,27 @@ class HistoryLoader:
                 load.status, load.attempts, load.next_retry_at = "loading", n, None
             self.model.changed()
 
+        refused: list[HistoryError] = []
+
         def failed(exc: HistoryError, delay: float | None) -> None:
+            if delay is None and _refusal(exc):
+                refused.append(exc)
             for load in loads:
                 self._fail(load, exc.reason, delay)
             self.model.changed()
 
         result = await self._fetch(window, names, self._max_attempts, attempt, failed)
         if result is None:
+            if refused and len(names) > 1:
+                # One stream the server does not know must not cost the others their
+                # history: ask for each on its own; each then shows its own outcome.
+                log.warning(
+                    "history of %d streams refused (%s); loading them one by one",
+                    len(names),
+                    refused[-1].reason,
+                )
+                for name in names:
+                    await self._load_window([name])
             return
         for name in names:
             samples = result.streams.get(name)
@@ -312,3 +326,9 @@ class HistoryLoader:
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
+
+
+def _refusal(exc: HistoryError) -> bool:
+    """A final answer about the request itself (unknown stream, invalid query): a request
+    for fewer streams may well succeed, unlike after a network fault or a 5xx."""
+    return exc.kind == "http" and exc.status in (400, 404, 422)

@@ -37,9 +37,11 @@ class FakeSource:
     ``gate``, when set, holds every request until the test opens it.
     """
 
-    def __init__(self, *script: Outcome, empty: bool = False) -> None:
+    def __init__(self, *script: Outcome, empty: bool = False, unknown: Sequence[str] = ()) -> None:
         self.script = list(script)
         self.empty = empty
+        self.unknown = set(unknown)
+        """Streams this server does not know: a request naming one gets a 404."""
         self.calls: list[tuple[int, int, tuple[str, ...] | None]] = []
         self.gate: asyncio.Event | None = None
         self.called = asyncio.Event()
@@ -51,6 +53,8 @@ class FakeSource:
         self.called.set()
         if self.gate is not None:
             await self.gate.wait()
+        if self.unknown.intersection(streams or ()):
+            raise not_found()
         outcome = self.script.pop(0) if self.script else self.window(start, end, streams or ())
         if isinstance(outcome, HistoryError):
             raise outcome

@@ -179,6 +179,36 @@ async def test_non_retryable_errors_are_not_retried(
     assert "STREAM_NOT_FOUND" in (loader.state(STREAM).error or "")
 
 
+async def test_a_stream_unknown_to_the_server_does_not_cost_the_others_their_history(
+    store: StreamStore, make_loader: Callable[..., HistoryLoader]
+) -> None:
+    """The seed's one request is refused (404): each stream is then asked for on its own."""
+    source = FakeSource(unknown={"retired.stream"})
+    loader = make_loader(source, (STREAM, "retired.stream", OTHER))
+    assert not await loader.wait_seeded()
+    assert [c[2] for c in source.calls] == [
+        (STREAM, "retired.stream", OTHER),
+        (STREAM,),
+        ("retired.stream",),
+        (OTHER,),
+    ]
+    assert loader.state(STREAM).status == loader.state(OTHER).status == "loaded"
+    assert store.stats(STREAM).history_points == store.stats(OTHER).history_points == 289
+    retired = loader.state("retired.stream")
+    assert retired.status == "error" and "STREAM_NOT_FOUND" in (retired.error or "")
+
+
+async def test_a_server_fault_is_not_split_into_one_request_per_stream(
+    make_loader: Callable[..., HistoryLoader],
+) -> None:
+    """A 5xx after every retry is the server's trouble: no flood of per-stream requests."""
+    source = FakeSource(*[unavailable()] * 3)
+    loader = make_loader(source, (STREAM, OTHER), max_attempts=3)
+    assert not await loader.wait_seeded()
+    assert len(source.calls) == 3 and all(c[2] == (STREAM, OTHER) for c in source.calls)
+    assert loader.state(OTHER).status == "error"
+
+
 async def test_load_on_demand_is_idempotent(
     store: StreamStore, make_loader: Callable[..., HistoryLoader]
 ) -> None:

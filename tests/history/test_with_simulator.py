@@ -69,3 +69,18 @@ async def test_loader_seeds_and_backfills_from_the_simulator(client: HistoryClie
         assert stamps[200] < gap_points[0].ts_ms < stamps[201]
     finally:
         await loader.stop()
+
+
+async def test_seed_with_a_stream_the_simulator_does_not_know(client: HistoryClient) -> None:
+    """The real 404 STREAM_NOT_FOUND: the known stream still gets its day of history."""
+    store = StreamStore()
+    loader = HistoryLoader(client, store, [STREAM, "no.such.stream"], history_days=1)
+    loader.start()
+    try:
+        assert not await loader.wait_seeded()
+        assert loader.state(STREAM).status == "loaded"
+        assert store.stats(STREAM).history_points >= 280
+        unknown = loader.state("no.such.stream")
+        assert unknown.status == "error" and "STREAM_NOT_FOUND" in (unknown.error or "")
+    finally:
+        await loader.stop()
