@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     )
     connect_timeout: float = Field(10.0, gt=0, description="WebSocket opening handshake limit")
     history_timeout: float = Field(30.0, gt=0, description="history request limit, seconds")
+    history_max_mb: float = Field(
+        64.0, gt=0, description="larger history answers are refused, MiB (7 days x 50 is ~7.5)"
+    )
 
     # --- stream store ---------------------------------------------------------------------
     retention_days: float = Field(

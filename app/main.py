@@ -36,8 +36,10 @@ def status_body(services: Services) -> dict[str, Any]:
     streams: dict[str, Any] = {}
     for name in services.streams.stream_names():
         stats = services.streams.stats(name)
+        load = services.history.state(name)
         streams[name] = {
-            "history": services.history.state(name).status,
+            "history": load.status,
+            "historyError": load.error,
             "historyPoints": stats.history_points,
             "livePoints": stats.live_points,
             "firstTimestamp": iso_utc(stats.first_ts_ms) if stats.first_ts_ms is not None else None,

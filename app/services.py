@@ -81,7 +81,12 @@ class Services:
             connector=upstream.ws_connector(settings, tls),
         )
         http = upstream.http_client(settings, tls)
-        client = HistoryClient(http, settings.http_base, timeout=settings.history_timeout)
+        client = HistoryClient(
+            http,
+            settings.http_base,
+            timeout=settings.history_timeout,
+            max_bytes=int(settings.history_max_mb * 1024 * 1024),
+        )
         seeded = expand_topics(settings.topics, names)
         history = HistoryLoader(client, streams, seeded, history_days=settings.history_days)
         simulator = (

@@ -38,7 +38,7 @@ def test_dashboard_connects_to_its_embedded_simulator_and_loads_history(dashboar
     conn = body["connection"]
     assert conn["url"].endswith("/ws") and conn["confirmedTopics"] == ["customer.tutor.search"]
     stream = body["streams"]["customer.tutor.search"]
-    assert stream["history"] == "loaded"
+    assert stream["history"] == "loaded" and stream["historyError"] is None
     first = datetime.fromisoformat(stream["firstTimestamp"])
     last = datetime.fromisoformat(stream["lastTimestamp"])
     assert timedelta(days=6, hours=23) <= last - first <= timedelta(days=7)
@@ -108,3 +108,24 @@ def test_sigterm_stops_cleanly() -> None:
     assert not error_lines(proc.log), text[-3000:]
     assert "Task was destroyed" not in text and "never awaited" not in text
     assert "disconnected on request" in text  # the upstream link was closed, not dropped
+
+
+def test_history_answers_over_the_configured_size_are_refused() -> None:
+    """``--history-max-mb 0.1``: the week of 50 streams (7.5 MB), then each stream's week
+    (0.15 MB) is refused; the error is shown per stream and live data still flows."""
+    proc = start_dashboard("--sim-rate", "50", "--topics", "*", "--history-max-mb", "0.1")
+    try:
+        body = wait_until(
+            lambda: (
+                (s := status(proc))["streams"].get("customer.tutor.search", {}).get("history")
+                == "error"
+                and s
+            ),
+            timeout=30,
+            what="history refused",
+        )
+        stream = body["streams"]["customer.tutor.search"]
+        assert "too large" in stream["historyError"] and stream["historyPoints"] == 0
+        assert body["connection"]["state"] == "connected"
+    finally:
+        proc.stop()

@@ -329,6 +329,7 @@ class HistoryLoader:
 
 
 def _refusal(exc: HistoryError) -> bool:
-    """A final answer about the request itself (unknown stream, invalid query): a request
-    for fewer streams may well succeed, unlike after a network fault or a 5xx."""
-    return exc.kind == "http" and exc.status in (400, 404, 422)
+    """A final answer about the request itself (unknown stream, invalid query, an answer
+    over the size limit): a request for fewer streams may well succeed, unlike after a
+    network fault or a 5xx."""
+    return exc.kind == "too_large" or (exc.kind == "http" and exc.status in (400, 404, 422))

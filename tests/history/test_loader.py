@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.history import HistoryLoader, StreamLoad
+from app.history import HistoryError, HistoryLoader, StreamLoad
 from app.protocol import HistoryResult, HistorySample, StreamEvent
 from app.protocol.models import STREAM_EVENT
 from app.stores.streams import StreamStore
@@ -196,6 +196,18 @@ async def test_a_stream_unknown_to_the_server_does_not_cost_the_others_their_his
     assert store.stats(STREAM).history_points == store.stats(OTHER).history_points == 289
     retired = loader.state("retired.stream")
     assert retired.status == "error" and "STREAM_NOT_FOUND" in (retired.error or "")
+
+
+async def test_an_answer_over_the_size_limit_is_asked_for_stream_by_stream(
+    store: StreamStore, make_loader: Callable[..., HistoryLoader]
+) -> None:
+    """Too large for one answer: each stream's own answer is smaller and may pass."""
+    too_large = HistoryError("history answer too large", kind="too_large")
+    source = FakeSource(too_large)
+    loader = make_loader(source, (STREAM, OTHER))
+    assert await loader.wait_seeded()
+    assert [c[2] for c in source.calls] == [(STREAM, OTHER), (STREAM,), (OTHER,)]
+    assert store.stats(OTHER).history_points == 289
 
 
 async def test_a_server_fault_is_not_split_into_one_request_per_stream(
