@@ -22,17 +22,12 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the browser the tests use, launched the same way
+
+from support.processes import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "out"
 """Logs of the processes the benchmarks start (git-ignored)."""
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 START_TIMEOUT = 60.0
 _TICK = os.sysconf("SC_CLK_TCK")
 
