@@ -7,7 +7,6 @@ line on stderr and exit status 2, the way argparse reports a bad flag.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,18 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_TOPIC = "customer.tutor.search"
-_NAME = r"[A-Za-z0-9_\-]+"
-TOPIC_RE = re.compile(rf"^(\*|anomalies|{_NAME}\.\*|{_NAME}(\.{_NAME})+)$")
-
-
-def check_topic(topic: str) -> str:
-    """A topic is ``*``, ``anomalies``, ``domain.*`` or a dotted stream name."""
-    if not TOPIC_RE.match(topic):
-        raise ValueError(
-            f"unknown topic syntax {topic!r} (use '*', 'anomalies', 'domain.*' or a stream name)"
-        )
-    return topic
+from app.protocol.topics import DEFAULT_TOPIC, check_topic
 
 
 class Settings(BaseSettings):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -18,6 +18,7 @@ import httpx
 from app import upstream
 from app.config import Settings
 from app.history import HistoryClient, HistoryLoader
+from app.protocol import topics
 from app.simulator import Simulator, SimulatorConfig
 from app.simulator.catalog import load_catalog
 from app.stores.connection import ConnectionStore
@@ -27,20 +28,6 @@ from app.ws_client import ConnectionManager
 log = logging.getLogger(__name__)
 
 DAY_MS = 86_400_000
-
-
-def expand_topics(topics: Sequence[str], names: Sequence[str]) -> list[str]:
-    """The catalog streams a set of topics covers (``anomalies`` covers none by itself)."""
-    chosen: dict[str, None] = {}
-    for topic in topics:
-        if topic == "*":
-            chosen.update(dict.fromkeys(names))
-        elif topic.endswith(".*"):
-            prefix = topic[:-1]
-            chosen.update(dict.fromkeys(n for n in names if n.startswith(prefix)))
-        elif topic != "anomalies":
-            chosen[topic] = None
-    return list(chosen)
 
 
 @dataclass
@@ -87,7 +74,7 @@ class Services:
             timeout=settings.history_timeout,
             max_bytes=int(settings.history_max_mb * 1024 * 1024),
         )
-        seeded = expand_topics(settings.topics, names)
+        seeded = topics.expand(settings.topics, names)
         history = HistoryLoader(client, streams, seeded, history_days=settings.history_days)
         simulator = (
             Simulator(SimulatorConfig.from_settings(settings)) if settings.embedded else None

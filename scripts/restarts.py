@@ -44,7 +44,7 @@ from support.processes import (  # noqa: E402
     wait_until,
 )
 
-from app.services import expand_topics  # noqa: E402
+from app.protocol.topics import expand  # noqa: E402
 from app.simulator.catalog import load_catalog  # noqa: E402
 
 RECOVERY_TIMEOUT = 90.0
@@ -94,7 +94,7 @@ def _hold(dashboard: Process, seconds: float) -> list[str]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the cycles and the audit; returns the figures (``ok`` says if all held)."""
     rng = random.Random(args.seed)
-    streams = expand_topics(args.topics.split(","), load_catalog().names)
+    streams = expand(args.topics.split(","), load_catalog().names)
     sim_flags = ["--seed", str(args.sim_seed)]
     dash_flags = ["--topics", args.topics]
     if args.backoff_initial is not None:

@@ -18,11 +18,10 @@ from typing import Final
 from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
-from app.config import DEFAULT_TOPIC, TOPIC_RE
 from app.pages.chart import DEFAULT_PRESET, PRESETS, LiveChart
 from app.pages.contracts import DashboardServices, run_command
 from app.pages.header import CounterStrip, Header
-from app.services import expand_topics
+from app.protocol.topics import DEFAULT_TOPIC, expand, is_topic
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +63,8 @@ class Subscriptions:
         cannot be subscribed to by name; it is left out rather than failing every tab's
         subscription, and keeps arriving under ``*`` or its domain's pattern, if at all.
         """
-        shown = {s for s in self._by_tab.values() if TOPIC_RE.match(s)}
-        covered = set(expand_topics(self._configured, sorted(shown)))
+        shown = {s for s in self._by_tab.values() if is_topic(s)}
+        covered = set(expand(self._configured, sorted(shown)))
         extra = sorted(shown - covered)
         return [*self._configured, *extra]
 

@@ -23,14 +23,12 @@ from app.protocol.models import (
 from app.protocol.parse import (
     DEFAULT_MAX_FRAME_BYTES,
     ProtocolError,
-    datetime_ms,
-    event_time_ms,
-    iso_utc,
     parse_frame,
     subscribe_frame,
     unsubscribe_frame,
     validate_events,
 )
+from app.protocol.timestamps import datetime_ms, event_time_ms, iso_utc, ms_datetime
 
 __all__ = [
     "DEFAULT_MAX_FRAME_BYTES",
@@ -52,6 +50,7 @@ __all__ = [
     "event_time_ms",
     "flag_for",
     "iso_utc",
+    "ms_datetime",
     "parse_error_body",
     "parse_frame",
     "parse_history",

@@ -28,7 +28,8 @@ from app.protocol.models import (
     OriginalHistory,
     StreamBaseline,
 )
-from app.protocol.parse import ProtocolError, datetime_ms
+from app.protocol.parse import ProtocolError
+from app.protocol.timestamps import datetime_ms
 
 _CONTRACT: TypeAdapter[ContractHistory] = TypeAdapter(ContractHistory)
 _ORIGINAL: TypeAdapter[OriginalHistory] = TypeAdapter(OriginalHistory)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timezone, tzinfo
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
-from pydantic_core import TzInfo
 
 from app.protocol.models import (
     KNOWN_TYPES,
@@ -27,6 +26,7 @@ from app.protocol.models import (
     SubscribeMessage,
     UnsubscribeMessage,
 )
+from app.protocol.timestamps import iso_utc
 
 ErrorKind = Literal["binary", "too_large", "invalid_json", "invalid_shape", "bad_event"]
 DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024
@@ -138,48 +138,6 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def event_time_ms(event: StreamEvent) -> int:
-    """The event's server timestamp in epoch milliseconds (naive times are taken as UTC)."""
-    return datetime_ms(event["timestamp"])
-
-
-def datetime_ms(ts: datetime) -> int:
-    """Epoch milliseconds of ``ts`` (naive is UTC), floored like ``int(ts.timestamp() * 1000)``.
-
-    ``timestamp()`` calls ``utcoffset()``, about 1 us with pydantic's ``TzInfo``; subtracting
-    an epoch that shares the tzinfo object skips it. That holds for zones at offset zero
-    (the contract's ``Z``); the one-entry cache is replaced in one assignment (thread-safe).
-    """
-    zone = ts.tzinfo
-    cached_zone, epoch = _EPOCH_CACHE
-    if zone is not cached_zone:
-        if zone is not None and (not isinstance(zone, _FIXED_ZONES) or zone.utcoffset(None)):
-            return int(ts.timestamp() * 1000)
-        epoch = _NAIVE_EPOCH if zone is None else datetime(1970, 1, 1, tzinfo=zone)
-        _cache_epoch(zone, epoch)
-    d = ts - epoch
-    return d.days * 86_400_000 + d.seconds * 1000 + d.microseconds // 1000
-
-
-_FIXED_ZONES = (timezone, TzInfo)
-_NAIVE_EPOCH = datetime(1970, 1, 1)
-_EPOCH_CACHE: tuple[tzinfo | None, datetime] = (UTC, datetime(1970, 1, 1, tzinfo=UTC))
-
-
-def _cache_epoch(zone: tzinfo | None, epoch: datetime) -> None:
-    global _EPOCH_CACHE
-    _EPOCH_CACHE = (zone, epoch)
-
-
-def iso_utc(ts: datetime | int | float) -> str:
-    """ISO 8601 UTC with milliseconds and a ``Z``, as the contract writes times."""
-    if not isinstance(ts, datetime):
-        ts = datetime.fromtimestamp(ts / 1000, UTC)
-    elif ts.tzinfo is None:
-        ts = ts.replace(tzinfo=UTC)
-    return ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def subscribe_frame(topics: list[str], last_timestamp: datetime | None = None) -> str:
     """The ``subscribe`` frame; ``lastTimestamp`` only when given."""
     message = SubscribeMessage(topics=topics, lastTimestamp=last_timestamp)
@@ -191,7 +149,3 @@ def subscribe_frame(topics: list[str], last_timestamp: datetime | None = None) -
 
 def unsubscribe_frame(topics: list[str]) -> str:
     return UnsubscribeMessage(topics=topics).model_dump_json(by_alias=True)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -20,9 +20,10 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
+from app.protocol.topics import TopicError, check_topics
 from app.simulator.engine import Subscriber
 from app.simulator.service import Simulator
-from app.simulator.topics import TopicError, check_topics, select
+from app.simulator.topics import select
 
 log = logging.getLogger(__name__)
 CLOSE_TIMEOUT_S = 5.0

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.protocol import StreamEvent, event_time_ms
+from app.protocol.topics import may_deliver
 
 OVERLAP_MS = 1_000
 """Replay this much before the newest event: events sharing its instant are not lost."""
@@ -33,16 +34,6 @@ MIN_OBSERVED = 5
 """Events needed before a stream's rate is trusted."""
 SERVER_REPLAY_CAP = 1_000
 """Events per stream the original server keeps for catch-up."""
-
-
-def topic_matches(topics: Iterable[str], stream: str) -> bool:
-    """Whether ``stream`` may be delivered under ``topics`` (``anomalies`` may match any)."""
-    for topic in topics:
-        if topic in ("*", "anomalies", stream):
-            return True
-        if topic.endswith(".*") and stream.startswith(topic[:-1]):
-            return True
-    return False
 
 
 @dataclass(slots=True)
@@ -115,11 +106,11 @@ def make_plan(
     so its possible hole starts there. Without it, a quiet stream's events lost in a long
     outage would be missing with no gap to show for it.
     """
-    wanted = {s: st for s, st in activity.streams.items() if topic_matches(topics, s)}
+    wanted = {s: st for s, st in activity.streams.items() if may_deliver(topics, s)}
     last_ms = {s: st.last_ms for s, st in wanted.items()}
     interval_ms = {s: st.interval_ms() for s, st in wanted.items()}
     for name in known:
-        if name not in last_ms and topic_matches(topics, name):
+        if name not in last_ms and may_deliver(topics, name):
             last_ms[name] = newest_ms
             interval_ms[name] = None
     return CatchupPlan(

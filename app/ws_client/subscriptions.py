@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from app.config import check_topic
 from app.protocol import subscribe_frame, unsubscribe_frame
+from app.protocol.topics import check_topic
 from app.stores.connection import ConnectionStore
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from dashboard_state import STREAM, FakeServices, LoadState, live_event, make_se
 from nicegui import ui
 from nicegui.testing import User
 
-from app.config import check_topic
 from app.pages.dashboard import Subscriptions
 from app.pages.export import download_name
+from app.protocol.topics import check_topic
 from app.stores.connection import ConnectionState
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")

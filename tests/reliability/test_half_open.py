@@ -13,7 +13,7 @@ from support.processes import Process, free_port, start_simulator
 from support.proxy import FreezableProxy
 
 from app.config import Settings
-from app.services import expand_topics
+from app.protocol.topics import expand
 from app.simulator.catalog import load_catalog
 from app.stores.connection import ConnectionState
 from app.stores.streams import StreamStore
@@ -97,7 +97,7 @@ async def test_half_open_link_is_detected_within_the_silence_limit_and_recovered
         assert conn.events_received > resumed
         audited_until = int(time.time() * 1000) - 1_000
 
-    streams = expand_topics(TOPICS, load_catalog().names)
+    streams = expand(TOPICS, load_catalog().names)
     rows = {
         s: [Row(p.ts_ms, p.normalized, p.source.value) for p in store.series(s)] for s in streams
     }

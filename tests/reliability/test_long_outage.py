@@ -28,7 +28,7 @@ from support.processes import (
     wait_until,
 )
 
-from app.services import expand_topics
+from app.protocol.topics import expand
 from app.simulator.catalog import load_catalog
 
 pytestmark = pytest.mark.timeout(90)
@@ -111,7 +111,7 @@ def test_long_outage_is_backfilled_or_shown_as_a_gap(
         )
         body = status(dash)
         exported_at = int(time.time() * 1000)
-        streams = expand_topics([TOPICS], load_catalog().names)
+        streams = expand([TOPICS], load_catalog().names)
         rows = {
             s: export_rows(
                 get_json(f"{dash.url}/api/dashboard/export?stream={s}&format=json")["points"]
