@@ -44,8 +44,12 @@ class Settings(BaseSettings):
     history_days: float = Field(7.0, gt=0, le=31, description="days of history loaded at start")
 
     # --- connection manager ---------------------------------------------------------------
-    backoff_initial: float = Field(1.0, gt=0, description="first reconnect delay, seconds")
-    backoff_max: float = Field(30.0, gt=0, description="longest reconnect delay, seconds")
+    backoff_initial: float = Field(
+        1.0, gt=0, description="first retry delay (reconnects, history requests), seconds"
+    )
+    backoff_max: float = Field(
+        30.0, gt=0, description="longest retry delay, never exceeded, seconds"
+    )
     backoff_jitter: float = Field(
         0.2, ge=0, le=1, description="random spread of each delay, as a fraction (0 = none)"
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from app import upstream
+from app.backoff import BackoffPolicy
 from app.config import Settings
 from app.history import HistoryClient, HistoryLoader
 from app.protocol import topics
@@ -60,10 +61,12 @@ class Services:
         )
         connection = ConnectionStore(url=settings.ws_url, topics=list(settings.topics))
         tls = upstream.tls_context(settings)
+        retry = BackoffPolicy.from_settings(settings)
         manager = ConnectionManager(
             settings,
             streams,
             connection,
+            backoff=retry,
             known_streams=streams.stream_names,
             connector=upstream.ws_connector(settings, tls),
         )
@@ -75,7 +78,9 @@ class Services:
             max_bytes=int(settings.history_max_mb * 1024 * 1024),
         )
         seeded = topics.expand(settings.topics, names)
-        history = HistoryLoader(client, streams, seeded, history_days=settings.history_days)
+        history = HistoryLoader(
+            client, streams, seeded, history_days=settings.history_days, backoff=retry
+        )
         simulator = (
             Simulator(SimulatorConfig.from_settings(settings)) if settings.embedded else None
         )

@@ -4,7 +4,6 @@ stream store and backfills gaps."""
 from app.history.client import HistoryClient
 from app.history.errors import HistoryError, HistoryErrorKind
 from app.history.loader import HistoryLoader, HistorySource
-from app.history.retry import backoff_delays
 from app.history.state import LoaderState, LoadStatus, StreamLoad
 
 __all__ = [
@@ -16,5 +15,4 @@ __all__ = [
     "LoadStatus",
     "LoaderState",
     "StreamLoad",
-    "backoff_delays",
 ]

@@ -22,13 +22,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from app.backoff import BackoffPolicy
 from app.history.errors import HistoryError
-from app.history.retry import backoff_delays
 from app.history.state import LoaderState, StreamLoad
 from app.protocol import HistoryResult
 from app.stores.streams import StreamStore
@@ -64,7 +64,7 @@ class HistoryLoader:
         history_days: float = 7.0,
         max_attempts: int = 5,
         gap_attempts: int = 3,
-        backoff: Callable[[], Iterator[float]] = backoff_delays,
+        backoff: BackoffPolicy | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -77,7 +77,7 @@ class HistoryLoader:
         self._history = timedelta(days=history_days)
         self._max_attempts = max_attempts
         self._gap_attempts = gap_attempts
-        self._backoff = backoff
+        self._backoff = backoff or BackoffPolicy()
         self._sleep = sleep
         self._clock = clock
         self.model = LoaderState()
@@ -308,7 +308,7 @@ class HistoryLoader:
         on_error: Callable[[HistoryError, float | None], None],
     ) -> HistoryResult | None:
         """Up to ``attempts`` tries with backoff; None once they are spent (or pointless)."""
-        delays = self._backoff()
+        delays = self._backoff.delays()
         for n in range(1, attempts + 1):
             if on_attempt is not None:
                 on_attempt(n)

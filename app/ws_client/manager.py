@@ -29,11 +29,11 @@ from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 
+from app.backoff import BackoffPolicy, should_retry
 from app.config import Settings
 from app.protocol import unsubscribe_frame
 from app.stores.connection import ConnectionState, ConnectionStore
 from app.stores.types import EventSink
-from app.ws_client.backoff import BackoffPolicy, should_retry
 from app.ws_client.catchup import OVERLAP_MS, StreamActivity, make_plan
 from app.ws_client.heartbeat import SilenceWatch
 from app.ws_client.link import Connector, Link, close_link, websocket_connector

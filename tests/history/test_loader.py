@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from app.backoff import BackoffPolicy
 from app.history import HistoryError, HistoryLoader, StreamLoad
 from app.protocol import HistoryResult, HistorySample, StreamEvent
 from app.protocol.models import STREAM_EVENT
@@ -41,12 +42,8 @@ def live(ts_ms: int, value: float = 55.0, *, id: str | None = None) -> StreamEve
     )
 
 
-def fixed_delays() -> Iterator[float]:
-    """Backoff without jitter: 1, 2, 4, ..."""
-    delay = 1.0
-    while True:
-        yield delay
-        delay *= 2
+EXACT = BackoffPolicy(jitter=0.0)
+"""The process's retry policy without jitter: 1, 2, 4, ..."""
 
 
 @pytest.fixture
@@ -65,7 +62,7 @@ async def make_loader(
     def build(source: FakeSource, streams: tuple[str, ...] = (STREAM,), **kw: Any) -> HistoryLoader:
         kw.setdefault("sleep", Sleeps())
         kw.setdefault("history_days", 1)
-        loader = HistoryLoader(source, store, streams, clock=clock, backoff=fixed_delays, **kw)
+        loader = HistoryLoader(source, store, streams, clock=clock, backoff=EXACT, **kw)
         loader.start()
         loaders.append(loader)
         return loader

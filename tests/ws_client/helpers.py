@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from app.backoff import BackoffPolicy
 from app.config import Settings
 from app.protocol import HistorySample, StreamEvent
 from app.stores.connection import ConnectionStore
 from app.stores.streams import StreamStore
 from app.stores.types import AddResult, Gap, Source
-from app.ws_client import BackoffPolicy, ConnectionManager, Link, websocket_connector
+from app.ws_client import ConnectionManager, Link, websocket_connector
 
 TIMEOUT = 5.0
 """Upper bound for any single wait in these tests; real waits take milliseconds."""

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from app.backoff import BackoffPolicy
 from app.stores.connection import ConnectionState
-from app.ws_client import BackoffPolicy
 
 from .helpers import (
     TIMEOUT,

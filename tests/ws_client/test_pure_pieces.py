@@ -1,4 +1,4 @@
-"""The pure pieces: backoff schedule, retry policy, silence watch, rate-limited log."""
+"""The pure pieces of the client: silence watch, rate-limited log."""
 
 from __future__ import annotations
 
@@ -6,42 +6,10 @@ import logging
 
 import pytest
 
-from app.config import Settings
-from app.ws_client import BackoffPolicy, SilenceWatch, Verdict, should_retry
+from app.ws_client import SilenceWatch, Verdict
 from app.ws_client.ratelog import RateLimitedLog
 
 from .helpers import FakeClock
-
-
-def test_base_schedule_doubles_and_caps() -> None:
-    """The base delays are 1, 2, 4, 8, 16, then 30 forever."""
-    policy = BackoffPolicy()
-    assert [policy.base(n) for n in range(1, 9)] == [1, 2, 4, 8, 16, 30, 30, 30]
-    assert policy.base(10_000) == 30
-
-
-@pytest.mark.parametrize(("r", "factor"), [(0.0, 0.8), (0.5, 1.0), (0.999999, 1.2)])
-def test_jitter_spreads_proportionally(r: float, factor: float) -> None:
-    """Jitter multiplies the base by a factor in [0.8, 1.2], capped at the maximum."""
-    policy = BackoffPolicy(rng=lambda: r)
-    assert policy.delay(3) == pytest.approx(4 * factor, rel=1e-5)
-    assert policy.delay(9) == pytest.approx(min(30 * factor, 30), rel=1e-5)
-
-
-def test_no_jitter_and_settings() -> None:
-    """jitter=0 gives the exact schedule; from_settings reads the configured knobs."""
-    assert BackoffPolicy(jitter=0.0, rng=lambda: 0.0).delay(2) == 2
-    settings = Settings(backoff_initial=0.5, backoff_max=4, backoff_jitter=0.1)
-    policy = BackoffPolicy.from_settings(settings, rng=lambda: 0.5)
-    assert [policy.delay(n) for n in (1, 2, 3, 4, 5)] == [0.5, 1, 2, 4, 4]
-    with pytest.raises(ValueError, match="from 1"):
-        policy.base(0)
-
-
-def test_should_retry_counts_attempts() -> None:
-    """0 means forever; otherwise attempts 1..max are allowed."""
-    assert all(should_retry(n, 0) for n in (1, 10, 10**9))
-    assert [should_retry(n, 3) for n in (1, 2, 3, 4)] == [True, True, True, False]
 
 
 def test_silence_watch_probes_at_half_then_declares_dead() -> None:

@@ -1,4 +1,7 @@
-"""Reconnect timing as small pure pieces: a delay schedule with jitter, and "retry again?".
+"""Retry timing for the whole process, as small pure pieces: a delay schedule, "retry again?".
+
+One policy serves every retry: the upstream WebSocket's reconnects, history requests and
+gap backfills, so an operator reads one schedule and one setting moves them all.
 
 The schedule doubles from ``initial`` (1, 2, 4, 8, 16 s) up to ``maximum`` (30 s). Jitter
 is proportional: each delay is the base delay times a uniform factor in
@@ -11,7 +14,7 @@ delay lies in ``[maximum * (1 - jitter), maximum]``, so it never exceeds ``maxim
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from app.config import Settings
@@ -51,6 +54,13 @@ class BackoffPolicy:
         base = self.base(attempt)
         spread = self.jitter * (2.0 * self.rng() - 1.0)
         return max(0.0, min(base * (1.0 + spread), self.maximum))
+
+    def delays(self) -> Iterator[float]:
+        """The delays before attempts 2, 3, 4, ... of one operation, as a generator."""
+        attempt = 1
+        while True:
+            yield self.delay(attempt)
+            attempt += 1
 
 
 def should_retry(attempt: int, max_attempts: int) -> bool:
