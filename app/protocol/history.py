@@ -12,11 +12,10 @@ samples exist, so the parse never holds both forms of the whole body.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -30,6 +29,7 @@ from app.protocol.models import (
 )
 from app.protocol.parse import ProtocolError
 from app.protocol.timestamps import datetime_ms
+from app.slots import slot_setter
 
 _CONTRACT: TypeAdapter[ContractHistory] = TypeAdapter(ContractHistory)
 _ORIGINAL: TypeAdapter[OriginalHistory] = TypeAdapter(OriginalHistory)
@@ -74,14 +74,8 @@ class HistoryResult:
 _by_time = attrgetter("ts_ms")
 
 
-def _slot_setter(name: str) -> Callable[[HistorySample, Any], None]:
-    """The raw slot setter of a ``HistorySample`` field (bypasses the frozen ``__setattr__``)."""
-    setter: Callable[[HistorySample, Any], None] = vars(HistorySample)[name].__set__
-    return setter
-
-
-_set_ts, _set_normalized, _set_value, _set_flag, _set_id = map(
-    _slot_setter, ("ts_ms", "normalized", "value", "flag", "id")
+_set_ts, _set_normalized, _set_value, _set_flag, _set_id = (
+    slot_setter(HistorySample, name) for name in ("ts_ms", "normalized", "value", "flag", "id")
 )
 
 
