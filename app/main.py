@@ -4,69 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
-from typing import Any
 
 from fastapi.responses import JSONResponse
 from nicegui import app, ui
 
-from app import auth
+from app import auth, status
 from app.config import Settings
 from app.logs import configure as configure_logging
 from app.pages import register_pages
-from app.protocol import iso_utc
 from app.services import Services
 from app.simulator import SimulatorConfig, mount
 
 log = logging.getLogger("app")
-
-
-def status_body(services: Services) -> dict[str, Any]:
-    """``GET /api/dashboard/status``: the connection, its counters and per-stream figures."""
-    body = services.connection.status()
-    counters = body.setdefault("counters", {})
-    counters["duplicatesDropped"] = services.streams.duplicates_dropped
-    counters["backfilledPoints"] = services.streams.backfilled_points
-    counters["gaps"] = len(services.streams.gaps())
-    if services.simulator is not None:
-        # Same snapshot as eventsReceived, so the two can be compared (ingestion lag).
-        counters["embeddedSimulatorEmitted"] = services.simulator.engine.emitted
-    streams: dict[str, Any] = {}
-    for name in services.streams.stream_names():
-        stats = services.streams.stats(name)
-        load = services.history.state(name)
-        streams[name] = {
-            "history": load.status,
-            "historyError": load.error,
-            "historyPoints": stats.history_points,
-            "livePoints": stats.live_points,
-            "firstTimestamp": iso_utc(stats.first_ts_ms) if stats.first_ts_ms is not None else None,
-            "lastTimestamp": iso_utc(stats.last_ts_ms) if stats.last_ts_ms is not None else None,
-        }
-    body["streams"] = streams
-    body["process"] = process_figures()
-    return body
-
-
-def process_figures() -> dict[str, Any]:
-    """Soak figures: asyncio tasks of the running loop (None off-loop) and resident memory."""
-    try:
-        tasks: int | None = len(asyncio.all_tasks())
-    except RuntimeError:  # no running loop in this thread
-        tasks = None
-    return {"tasks": tasks, "rssBytes": _rss_bytes()}
-
-
-def _rss_bytes() -> int | None:
-    """Resident set size from /proc (Linux; an in-memory read, so fine on the loop)."""
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            pages = int(statm.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 async def wait_for_nicegui_server() -> None:
@@ -92,7 +43,7 @@ def build(settings: Settings, services: Services | None = None) -> Services:
     # would run in a worker thread while the loop writes) and the task count needs the loop.
     @app.get("/api/dashboard/status")
     async def dashboard_status() -> JSONResponse:
-        return JSONResponse(status_body(services))
+        return JSONResponse(status.status_body(services))
 
     register_pages(services)
     app.on_startup(services.start)

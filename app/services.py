@@ -59,7 +59,9 @@ class Services:
             retention_ms=int(settings.retention_days * DAY_MS),
             max_points_per_stream=settings.max_points_per_stream,
         )
-        connection = ConnectionStore(url=settings.ws_url, topics=list(settings.topics))
+        connection = ConnectionStore(
+            settings.ws_url, settings.topics, settings.max_reconnect_attempts
+        )
         tls = upstream.tls_context(settings)
         retry = BackoffPolicy.from_settings(settings)
         manager = ConnectionManager(

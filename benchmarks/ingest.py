@@ -19,10 +19,10 @@ from pydantic import TypeAdapter
 from app.protocol.models import SERVER_MESSAGE, BatchMessage, EventMessage
 from app.stores.connection import ConnectionStore
 from app.stores.streams import StreamStore
-from app.ws_client.catchup import StreamActivity
 from app.ws_client.heartbeat import SilenceWatch
 from app.ws_client.link import Link
 from app.ws_client.ratelog import RateLimitedLog
+from app.ws_client.recovery import Recovery
 from app.ws_client.session import Session
 from benchmarks.common import Figure, Report
 from benchmarks.frames import event_texts, frames
@@ -39,7 +39,7 @@ def make_session(store: StreamStore) -> Session:
         cast(Link, None),
         sink=store,
         store=ConnectionStore(),
-        activity=StreamActivity(),
+        recovery=Recovery(store, window_s=300.0),
         watch=SilenceWatch(75.0),
         ratelog=RateLimitedLog(logging.getLogger("benchmarks"), 60.0, time.monotonic),
         max_frame_bytes=8 * 1024 * 1024,

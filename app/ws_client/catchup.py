@@ -84,6 +84,8 @@ class CatchupPlan:
     quiet_s: float
     """Local seconds since that newest event arrived: the outage as the client saw it."""
     window_s: float
+    made_at: float = 0.0
+    """The client's clock (monotonic) when the plan was made."""
 
     @property
     def last_timestamp_ms(self) -> int:
@@ -124,26 +126,38 @@ def make_plan(
 
 @dataclass(slots=True)
 class CatchupReply:
-    """The catch-up answer as seen per stream, plus live events that came before it."""
+    """The catch-up answer as seen per stream: the replayed times, and the server's end."""
 
-    first_ms: dict[str, int] = field(default_factory=dict)
-    count: dict[str, int] = field(default_factory=dict)
+    times: dict[str, list[int]] = field(default_factory=dict)
+    """Per stream, the timestamps replayed (ms), in the order received (oldest first)."""
     end_ms: int | None = None
-    live_first_ms: dict[str, int] = field(default_factory=dict)
 
     def add_catchup(self, events: Iterable[StreamEvent]) -> None:
         for event in events:
-            at = event_time_ms(event)
-            stream = event["stream"]
-            old = self.first_ms.get(stream)
-            if old is None or at < old:
-                self.first_ms[stream] = at
-            self.count[stream] = self.count.get(stream, 0) + 1
+            self.times.setdefault(event["stream"], []).append(event_time_ms(event))
 
-    def add_live(self, stream: str, at_ms: int) -> None:
-        old = self.live_first_ms.get(stream)
-        if old is None or at_ms < old:
-            self.live_first_ms[stream] = at_ms
+    def first_after(self, stream: str, ms: int) -> int | None:
+        """The first replayed event of ``stream`` after ``ms`` (None: none)."""
+        times = self.times.get(stream)
+        if not times:
+            return None
+        later = [t for t in times if t > ms]
+        return min(later) if later else None
+
+    def reaches_back(self, ms: int) -> bool:
+        """Whether any replayed event is at or before ``ms``: the server held that moment."""
+        return any(min(times) <= ms for times in self.times.values() if times)
+
+    def too_old(self, plan: CatchupPlan) -> bool:
+        """Whether the server judged ``plan``'s ``lastTimestamp`` older than its window.
+
+        The server judges the age of ``lastTimestamp`` (newest - OVERLAP_MS), not of the
+        newest event: an outage within OVERLAP_MS of the window already gets an empty reply.
+        """
+        window_ms = plan.window_s * 1000
+        return plan.quiet_s * 1000 + OVERLAP_MS > window_ms or (
+            self.end_ms is not None and self.end_ms - plan.last_timestamp_ms > window_ms
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,29 +170,37 @@ class GapSpan:
     why: str
 
 
-def plan_gaps(plan: CatchupPlan, reply: CatchupReply) -> list[GapSpan]:
-    """The holes the catch-up reply leaves, per stream (see the module docstring)."""
-    window_ms = plan.window_s * 1000
-    # The server judges the age of ``lastTimestamp`` (newest - OVERLAP_MS), not of the
-    # newest event: an outage within OVERLAP_MS of the window already gets an empty reply.
-    too_old = plan.quiet_s * 1000 + OVERLAP_MS > window_ms or (
-        reply.end_ms is not None and reply.end_ms - plan.last_timestamp_ms > window_ms
-    )
+def plan_gaps(
+    plan: CatchupPlan,
+    reply: CatchupReply,
+    live_first: Mapping[str, int] | None = None,
+    too_old: bool | None = None,
+) -> list[GapSpan]:
+    """The holes the catch-up reply leaves, per stream (see the module docstring).
+
+    ``live_first``: each stream's first live event after the plan was made (it ends a hole
+    the reply says nothing about). ``too_old``: the server's verdict on the
+    ``lastTimestamp`` actually sent, when another plan's was (default: this plan's).
+    """
+    live_first = live_first or {}
+    if too_old is None:
+        too_old = reply.too_old(plan)
     # The reply replays the overlap (an event at or before our newest): the server's buffer
     # reaches back past the drop, so a stream it replays nothing for had nothing. Without
     # this, a quiet spell of a Poisson stream (no event in 3 mean intervals: 5 %) showed
     # as a false gap after a plain restart.
-    covered = any(t <= plan.newest_ms for t in reply.first_ms.values())
+    covered = reply.reaches_back(plan.newest_ms)
     spans: list[GapSpan] = []
     for stream, last in plan.last_ms.items():
-        first = reply.first_ms.get(stream)
-        later = [t for t in (reply.end_ms, reply.live_first_ms.get(stream)) if t is not None]
+        first = reply.first_after(stream, last)
+        later = [t for t in (reply.end_ms, live_first.get(stream)) if t is not None]
         end = first if first is not None else (min(later) if later else None)
+        replayed = reply.times.get(stream) or []
         if too_old:
             why = "outage longer than the catch-up window"
         elif first is None and not covered and _expected(plan, stream, last, end):
             why = "catch-up returned nothing although events were expected"
-        elif first is not None and reply.count.get(stream, 0) >= SERVER_REPLAY_CAP:
+        elif len(replayed) >= SERVER_REPLAY_CAP and min(replayed) > last:
             why = "catch-up was cut at the server's per-stream cap"
         else:
             continue

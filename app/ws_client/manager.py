@@ -23,7 +23,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -31,15 +32,15 @@ from websockets.exceptions import ConnectionClosed
 
 from app.backoff import BackoffPolicy, should_retry
 from app.config import Settings
-from app.protocol import unsubscribe_frame
-from app.stores.connection import ConnectionState, ConnectionStore
+from app.protocol import ms_datetime, unsubscribe_frame
+from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
 from app.stores.types import EventSink
-from app.ws_client.catchup import OVERLAP_MS, StreamActivity, make_plan
 from app.ws_client.heartbeat import SilenceWatch
 from app.ws_client.link import Connector, Link, close_link, websocket_connector
 from app.ws_client.ratelog import RateLimitedLog
-from app.ws_client.session import Session, describe_close
-from app.ws_client.subscriptions import Subscriptions, TopicsListener
+from app.ws_client.recovery import Recovery
+from app.ws_client.session import LinkEnded, Session, describe_close
+from app.ws_client.subscriptions import Subscriptions
 from app.ws_client.tasks import reap, until_set
 
 log = logging.getLogger(__name__)
@@ -71,10 +72,10 @@ class ConnectionManager:
         self._settings = settings
         self._sink = sink
         self._url = url or settings.ws_url
-        self._store = store or ConnectionStore()
-        self._store.url = self._url
+        self._store = store or ConnectionStore(
+            self._url, settings.topics, settings.max_reconnect_attempts
+        )
         self._subs = Subscriptions(settings.topics, self._store)
-        self._store.max_reconnect_attempts = settings.max_reconnect_attempts
         self._connect = connector or websocket_connector(
             open_timeout=settings.connect_timeout, max_frame_bytes=settings.max_frame_bytes
         )
@@ -88,7 +89,7 @@ class ConnectionManager:
         """Stream names known besides the wire (e.g. the store's, history included): a
         subscribed one never seen live still gets a gap after a long outage."""
         self._ratelog = RateLimitedLog(log, 60.0, clock)
-        self._activity = StreamActivity()
+        self._recovery = Recovery(sink, window_s=settings.catchup_window, clock=clock)
 
         self._task: asyncio.Task[None] | None = None
         self._link: Link | None = None
@@ -96,8 +97,6 @@ class ConnectionManager:
         self._changed = asyncio.Event()
         self._wanted = False
         self._kick = False
-        self._failures = 0
-        self._ever_connected = False
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -131,7 +130,7 @@ class ConnectionManager:
             log.warning("connection task did not settle within %g s; cancelling it", grace)
         await reap(task)
         if self.state is not State.DISCONNECTED:
-            self._set_state(State.DISCONNECTED, "stopped", "connection manager stopped")
+            self._set_state(State.DISCONNECTED, ReasonCode.STOPPED, "connection manager stopped")
 
     async def __aenter__(self) -> ConnectionManager:
         await self.start()
@@ -161,7 +160,7 @@ class ConnectionManager:
         self._wake.set()
         if self._task is None:
             if self.state is not State.DISCONNECTED:
-                self._set_state(State.DISCONNECTED, "user", "disconnected on request")
+                self._set_state(State.DISCONNECTED, ReasonCode.USER, "disconnected on request")
             return
         await self.wait_for_state(State.DISCONNECTED)
 
@@ -182,10 +181,6 @@ class ConnectionManager:
     @property
     def topics(self) -> list[str]:
         return self._subs.topics
-
-    def add_topics_listener(self, listener: TopicsListener) -> Callable[[], None]:
-        """Call ``listener(new_topics)`` when topics are added; returns a remover."""
-        return self._subs.add_listener(listener)
 
     async def subscribe(
         self, topics: Iterable[str], last_timestamp: datetime | None = None
@@ -210,14 +205,19 @@ class ConnectionManager:
 
     # --- the task ------------------------------------------------------------------------
 
-    def _set_state(self, state: ConnectionState, code: str, reason: str) -> None:
+    def _set_state(self, state: ConnectionState, code: ReasonCode, reason: str) -> None:
         """The one state setter: store, log, wake whoever waits for a change."""
         previous = self._store.state
-        self._store.set_state(state, code, reason, self._wall())
+        self._store.transition(state, code, reason, self._wall())
         level = logging.WARNING if state is State.ERROR else logging.INFO
         log.log(level, "upstream %s -> %s [%s]: %s", previous, state, code, reason)
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
+
+    @property
+    def _failures(self) -> int:
+        """Failed attempts in a row (kept in the store, its one home)."""
+        return self._store.reconnect_attempts
 
     async def _supervise(self) -> None:
         """Run the loop; an unexpected exception is counted and the loop restarted."""
@@ -225,111 +225,86 @@ class ConnectionManager:
             try:
                 await self._run()
             except Exception as exc:
-                self._store.task_restarts += 1
+                self._store.task_restarted()
                 log.exception("connection task failed; restarting it")
                 await self._close_link()
-                self._failures += 1
-                delay = self._backoff.delay(self._failures)
-                self._set_retry(delay)
-                self._set_state(
-                    State.RECONNECTING,
-                    "internal_error",
-                    f"internal error ({type(exc).__name__}: {exc}); restarting in {delay:.1f} s",
+                failure = LinkEnded(
+                    ReasonCode.INTERNAL_ERROR, f"internal error ({type(exc).__name__}: {exc})"
                 )
-                await until_set(self._wake, self._sleep(delay))
-                self._set_retry(None)
+                await self._after_failure(failure, limit=0)
 
     async def _run(self) -> None:
         while True:
             self._wake.clear()
             if not self._wanted:
                 if self.state is not State.DISCONNECTED:
-                    self._set_state(State.DISCONNECTED, "user", "disconnected on request")
+                    self._set_state(State.DISCONNECTED, ReasonCode.USER, "disconnected on request")
                 await self._wake.wait()
                 continue
             if self._kick:
                 self._kick = False
-                self._failures = 0
+                self._store.set_attempts(0)
             elif self.state is State.ERROR:
                 await self._wake.wait()
                 continue
             failure = await self._connect_and_serve()
             if failure is not None:
-                await self._after_failure(*failure)
+                await self._after_failure(failure, self._settings.max_reconnect_attempts)
 
-    async def _connect_and_serve(self) -> tuple[str, str, float] | None:
-        """One attempt; returns (code, reason, seconds up) on failure, None after a command."""
-        self._store.reconnect_attempts = self._failures
+    async def _connect_and_serve(self) -> LinkEnded | None:
+        """One attempt; returns why it failed, or None when a command ended it."""
         attempt = f" (attempt {self._failures})" if self._failures else ""
-        self._set_state(State.CONNECTING, "connecting", f"connecting to {self._url}{attempt}")
+        self._set_state(
+            State.CONNECTING, ReasonCode.CONNECTING, f"connecting to {self._url}{attempt}"
+        )
         try:
             link = await until_set(self._wake, self._connect(self._url))
         except Exception as exc:  # OSError, InvalidStatus, InvalidHandshake, TimeoutError...
-            return "connect_failed", f"connect failed: {_describe(exc)}", 0.0
+            return LinkEnded(ReasonCode.CONNECT_FAILED, f"connect failed: {_describe(exc)}")
         if link is None:
             return None
         return await self._serve(link)
 
-    async def _serve(self, link: Link) -> tuple[str, str, float] | None:
+    async def _serve(self, link: Link) -> LinkEnded | None:
         connected_at = self._clock()
         self._link = link
-        newest = self._newest_ms()
-        plan = None
-        if self._ever_connected and newest is not None:
-            quiet = (
-                0.0
-                if self._activity.received_at is None
-                else (self._clock() - self._activity.received_at)
-            )
-            plan = make_plan(
-                self._activity,
-                self._subs.topics,
-                newest,
-                quiet,
-                self._settings.catchup_window,
-                self._known_streams() if self._known_streams is not None else (),
-            )
-        if self._ever_connected:
-            self._store.reconnects += 1
-        self._ever_connected = True
-        self._store.connected_since = self._wall()
-        self._set_state(State.CONNECTED, "connected", f"connected to {self._url}")
+        reconnect = self._recovery.linked
+        since = self._recovery.start_link(self._subs.topics, self._newest_ms(), self._known())
+        self._store.link_opened(self._wall(), reconnect=reconnect)
+        self._set_state(State.CONNECTED, ReasonCode.CONNECTED, f"connected to {self._url}")
         session = Session(
             link,
             sink=self._sink,
             store=self._store,
-            activity=self._activity,
+            recovery=self._recovery,
             watch=SilenceWatch(self._settings.silence_limit, probe=self._probe),
             ratelog=self._ratelog,
             max_frame_bytes=self._settings.max_frame_bytes,
-            plan=plan,
             catchup_wait=self._catchup_wait,
-            clock=self._clock,
             wall_clock=self._wall,
         )
-        reader: asyncio.Task[tuple[str, str]] | None = None
+        reader: asyncio.Task[LinkEnded] | None = None
         waker = asyncio.create_task(self._wake.wait())
         try:
             if self._subs.topics:  # an empty set stays unsubscribed
-                since = None if newest is None else _ms_datetime(newest - OVERLAP_MS)
-                await link.send(self._subs.current_frame(since))
+                await link.send(
+                    self._subs.current_frame(None if since is None else ms_datetime(since))
+                )
             reader = asyncio.create_task(session.run())
             await self._until_done_or_woken(reader, waker, connected_at)
             if reader.done():
-                code, reason = reader.result()
-                return code, reason, self._clock() - connected_at
+                return replace(reader.result(), up_s=self._clock() - connected_at)
             await self._close_link(graceful=True, unsubscribe=not self._wanted)
             return None
         except ConnectionClosed as exc:
-            return "link_lost", describe_close(exc), 0.0
+            return LinkEnded(ReasonCode.LINK_LOST, describe_close(exc))
         finally:
             await reap(waker, *([reader] if reader is not None else []))
             await self._close_link()
-            self._store.confirmed_topics = []
-            self._store.connected_since = None
+            self._store.link_closed()
 
     async def _until_done_or_woken(
-        self, reader: asyncio.Task[tuple[str, str]], waker: asyncio.Task[bool], since: float
+        self, reader: asyncio.Task[LinkEnded], waker: asyncio.Task[bool], since: float
     ) -> None:
         """Wait for the session to end or a command; on the way, mark the link stable."""
         stable_after = self._settings.stable_after
@@ -339,39 +314,37 @@ class ConnectionManager:
             await asyncio.wait(racers, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             if timeout is not None and self._clock() - since >= stable_after:
                 timeout = None  # stable: the next failure starts the schedule afresh
-                self._failures = 0
-                self._store.reconnect_attempts = 0
+                self._store.set_attempts(0)
 
-    async def _after_failure(self, code: str, reason: str, up: float) -> None:
-        if up >= self._settings.stable_after:
-            self._failures = 0
-        self._failures += 1
-        self._store.reconnect_attempts = self._failures
-        limit = self._settings.max_reconnect_attempts
-        if not should_retry(self._failures, limit):
-            self._store.reconnect_attempts = limit
+    async def _after_failure(self, failure: LinkEnded, limit: int) -> None:
+        """Count the failure, then wait out the backoff delay (or give up past ``limit``)."""
+        stable = failure.up_s >= self._settings.stable_after
+        attempts = 1 if stable else self._failures + 1
+        if not should_retry(attempts, limit):
+            self._store.set_attempts(limit)
             self._set_state(
                 State.ERROR,
-                "attempts_exhausted",
-                f"gave up after {limit} reconnect attempts; last failure: {reason}",
+                ReasonCode.ATTEMPTS_EXHAUSTED,
+                f"gave up after {limit} reconnect attempts; last failure: {failure.reason}",
             )
             return
-        delay = self._backoff.delay(self._failures)
-        self._set_retry(delay)
-        self._set_state(State.RECONNECTING, code, reason)  # the UI counts down next_retry_at
-        log.info("next connection attempt in %.1f s (attempt %d)", delay, self._failures)
+        self._store.set_attempts(attempts)
+        delay = self._backoff.delay(attempts)
+        self._store.set_retry_at(self._wall() + delay)
+        self._set_state(State.RECONNECTING, failure.code, failure.reason)  # the UI counts down
+        log.info("next connection attempt in %.1f s (attempt %d)", delay, attempts)
         await until_set(self._wake, self._sleep(delay))
-        self._set_retry(None)
+        self._store.set_retry_at(None)
 
     # --- helpers -------------------------------------------------------------------------
 
     def _newest_ms(self) -> int | None:
         """The newest event time known (server time): the store's, else what came by wire."""
         newest = self._sink.newest_event_ms()
-        return self._activity.newest_ms if newest is None else newest
+        return self._recovery.activity.newest_ms if newest is None else newest
 
-    def _set_retry(self, delay: float | None) -> None:
-        self._store.next_retry_at = None if delay is None else self._wall() + delay
+    def _known(self) -> Iterable[str]:
+        return self._known_streams() if self._known_streams is not None else ()
 
     async def _send(self, frame: str) -> bool:
         """Send on the open link, if any; a failure is left to the reader to notice."""
@@ -394,10 +367,6 @@ class ConnectionManager:
             return
         topics = self._subs.topics
         await close_link(link, unsubscribe_frame(topics) if unsubscribe and topics else None)
-
-
-def _ms_datetime(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 def _describe(exc: BaseException) -> str:

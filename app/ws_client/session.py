@@ -1,9 +1,11 @@
 """One open link: read frames, watch for silence, feed the stream store and the counters.
 
-A :class:`Session` lives from the handshake to the end of one connection. It never
-raises for bad input: every frame goes through :func:`app.protocol.parse_frame`, and
-whatever cannot be used is counted by kind in the connection store and logged once per
-kind per minute. It returns (rather than raises) when the link ends, with the reason.
+A :class:`Session` lives from the handshake to the end of one connection; what must
+outlive it (stream activity, catch-up planning, open holes) is the manager's
+:class:`~app.ws_client.recovery.Recovery`. It never raises for bad input: every frame
+goes through :func:`app.protocol.parse_frame`, and whatever cannot be used is counted by
+kind in the connection store and logged once per kind per minute. It returns (rather than
+raises) when the link ends, with the reason.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
 
 from websockets.exceptions import ConnectionClosed
 
@@ -29,16 +31,25 @@ from app.protocol import (
     event_time_ms,
     parse_frame,
 )
-from app.stores.connection import ConnectionStore
+from app.stores.connection import ConnectionStore, ReasonCode
 from app.stores.types import FUTURE_TOLERANCE_MS, EventSink, Source
-from app.ws_client.catchup import CatchupPlan, CatchupReply, StreamActivity, plan_gaps
 from app.ws_client.heartbeat import SilenceWatch, Verdict
 from app.ws_client.link import Link
 from app.ws_client.ratelog import RateLimitedLog
+from app.ws_client.recovery import Recovery
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEnded:
+    """Why a link ended (or could not open): a reason code, a sentence, how long it was up."""
+
+    code: ReasonCode
+    reason: str
+    up_s: float = 0.0
 
 
 class Session:
@@ -50,41 +61,35 @@ class Session:
         *,
         sink: EventSink,
         store: ConnectionStore,
-        activity: StreamActivity,
+        recovery: Recovery,
         watch: SilenceWatch,
         ratelog: RateLimitedLog,
         max_frame_bytes: int,
-        plan: CatchupPlan | None = None,
         catchup_wait: float = 10.0,
-        clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
     ) -> None:
         self._link = link
         self._sink = sink
         self._store = store
-        self._activity = activity
+        self._recovery = recovery
         self._watch = watch
         self._ratelog = ratelog
         self._max_bytes = max_frame_bytes
-        self._plan = plan
-        self._reply = CatchupReply()
         self._catchup_wait = catchup_wait
-        self._catchup_deadline: float | None = None
-        self._open_gaps: dict[str, int] = {}
-        self._clock = clock
         self._wall = wall_clock
 
-    async def run(self) -> tuple[str, str]:
-        """Read frames until the link closes or falls silent; returns (code, reason)."""
+    async def run(self) -> LinkEnded:
+        """Read frames until the link closes or falls silent; returns why it ended."""
         loop = asyncio.get_running_loop()
-        if self._plan is not None:
-            self._catchup_deadline = loop.time() + self._catchup_wait
+        deadline = loop.time() + self._catchup_wait if self._recovery.pending else None
         while True:
             verdict, wait = self._watch.check(loop.time(), self._link.last_activity)
             if verdict is Verdict.DEAD:
                 self._link.abort()
                 limit = self._watch.limit
-                return "silence", f"no frame and no ping for {limit:g} s: link presumed dead"
+                return LinkEnded(
+                    ReasonCode.SILENCE, f"no frame and no ping for {limit:g} s: link presumed dead"
+                )
             if verdict is Verdict.PROBE:
                 try:
                     async with asyncio.timeout(wait):
@@ -92,15 +97,15 @@ class Session:
                 except TimeoutError:
                     pass  # the next check declares the link dead
                 except ConnectionClosed as exc:
-                    return "link_lost", describe_close(exc)
+                    return LinkEnded(ReasonCode.LINK_LOST, describe_close(exc))
                 continue
-            if self._catchup_deadline is not None:
-                left = self._catchup_deadline - loop.time()
+            if deadline is not None and self._recovery.pending:
+                left = deadline - loop.time()
                 if left <= 0:
                     log.info(
                         "no catch-up reply within %g s; treating it as empty", self._catchup_wait
                     )
-                    self._resolve_catchup()
+                    self._recovery.resolve()
                     continue
                 wait = min(wait, left)
             try:
@@ -109,14 +114,13 @@ class Session:
             except TimeoutError:
                 continue
             except ConnectionClosed as exc:
-                return "link_lost", describe_close(exc)
+                return LinkEnded(ReasonCode.LINK_LOST, describe_close(exc))
             self.handle(frame)
 
     def handle(self, frame: str | bytes) -> None:
         """Parse one frame and route it; bad input is counted, never raised."""
         store = self._store
-        store.messages_received += 1
-        store.last_message_at = self._wall()
+        store.frame_received(self._wall())
         msg = parse_frame(frame, max_bytes=self._max_bytes, binary=isinstance(frame, bytes))
         if isinstance(msg, ProtocolError):
             self._malformed(msg.kind, msg.detail)
@@ -128,17 +132,15 @@ class Session:
         elif isinstance(msg, CatchupMessage):
             self._rejected(msg.rejected, "catchup")
             self._take(msg.events, Source.CATCHUP)
-            store.catchup_events += len(msg.events)
-            self._on_catchup(msg)
+            end = msg.catch_up_end_time
+            self._recovery.on_catchup(msg.events, None if end is None else datetime_ms(end))
         elif isinstance(msg, SubscribedMessage):
-            # A late answer may list topics unsubscribed since (no reply confirms that).
-            store.confirmed_topics = [t for t in msg.topics if t in store.topics]
+            store.confirm_topics(msg.topics)
         elif isinstance(msg, UnsubscribedMessage):
-            gone = set(msg.topics)
-            store.confirmed_topics = [t for t in store.confirmed_topics if t not in gone]
+            store.unconfirm_topics(msg.topics)
         elif isinstance(msg, ErrorMessage):
             text = f"{msg.code}: {msg.message}" if msg.code else msg.message
-            store.record_server_error(text, self._wall())
+            store.record_server_error(text)
             self._ratelog.log("server_error", f"server error frame: {text}")
         else:
             self._malformed("unknown_type", f"message of unknown type {msg.type[:60]!r} skipped")
@@ -149,8 +151,7 @@ class Session:
         if not events:
             return
         result = self._sink.add_events(events, source)
-        self._store.events_received += len(events)
-        self._store.duplicates_dropped += result.duplicates
+        self._store.count_events(len(events), catchup=source is Source.CATCHUP)
         if result.future:
             # Dropped by the store; keep them out of the stream activity too, or one bad
             # clock upstream would date "the newest event" (and catch-up) in the future.
@@ -159,77 +160,7 @@ class Session:
             )
             horizon = int(self._wall() * 1000) + FUTURE_TOLERANCE_MS
             events = [e for e in events if event_time_ms(e) <= horizon]
-        self._activity.received_at = self._clock()
-        if source is not Source.LIVE or (self._plan is None and not self._open_gaps):
-            self._observe_spans(events)  # the steady state: no catch-up plan, no open hole
-            return
-        live_pending = self._plan is not None
-        for event in events:
-            at = event_time_ms(event)
-            stream = event["stream"]
-            self._activity.observe(stream, at)
-            if live_pending:
-                self._reply.add_live(stream, at)
-            if self._open_gaps and source is Source.LIVE:
-                start = self._open_gaps.pop(stream, None)
-                if start is not None and at > start:
-                    self._record_gap(stream, start, at, "closed by the first live event")
-
-    def _observe_spans(self, events: Sequence[StreamEvent]) -> None:
-        """Tell the activity each stream's oldest and newest event and how many came.
-
-        Same outcome as observing every event, at a fraction of the cost on the hot path:
-        datetimes are compared as they are and only two per stream become milliseconds.
-        """
-        activity = self._activity
-        if len(events) == 1:  # a single ``event`` frame: the low-rate case
-            activity.observe(events[0]["stream"], event_time_ms(events[0]))
-            return
-        spans: dict[str, list[Any]] = {}
-        try:
-            for event in events:
-                ts = event["timestamp"]
-                span = spans.get(event["stream"])
-                if span is None:
-                    spans[event["stream"]] = [ts, ts, 1]
-                else:
-                    if ts < span[0]:
-                        span[0] = ts
-                    elif ts > span[1]:
-                        span[1] = ts
-                    span[2] += 1
-        except TypeError:  # naive and aware timestamps in one frame do not compare
-            for event in events:
-                activity.observe(event["stream"], event_time_ms(event))
-            return
-        for stream, (first, last, count) in spans.items():
-            activity.observe(stream, datetime_ms(first))
-            if count > 1:
-                activity.observe(stream, datetime_ms(last))
-                activity.streams[stream].count += count - 2
-
-    def _on_catchup(self, msg: CatchupMessage) -> None:
-        if self._plan is None:
-            return
-        self._reply.add_catchup(msg.events)
-        if msg.catch_up_end_time is not None:
-            self._reply.end_ms = datetime_ms(msg.catch_up_end_time)
-        self._resolve_catchup()
-
-    def _resolve_catchup(self) -> None:
-        plan, self._plan, self._catchup_deadline = self._plan, None, None
-        if plan is None:
-            return
-        for span in plan_gaps(plan, self._reply):
-            if span.end_ms is None:
-                self._open_gaps[span.stream] = span.start_ms
-            else:
-                self._record_gap(span.stream, span.start_ms, span.end_ms, span.why)
-
-    def _record_gap(self, stream: str, start_ms: int, end_ms: int, why: str) -> None:
-        self._sink.record_gap(stream, start_ms, end_ms)
-        self._store.gaps += 1
-        log.info("gap in %s of %.1f s recorded: %s", stream, (end_ms - start_ms) / 1000, why)
+        self._recovery.observe(events, live=source is Source.LIVE)
 
     def _rejected(self, count: int, where: str) -> None:
         if count:

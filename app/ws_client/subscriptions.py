@@ -8,7 +8,7 @@ about added topics so they can load their history.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from app.protocol import subscribe_frame, unsubscribe_frame
@@ -17,9 +17,6 @@ from app.stores.connection import ConnectionStore
 
 log = logging.getLogger(__name__)
 
-TopicsListener = Callable[[list[str]], None]
-"""Called with newly added topics; must not block (schedule work, do not do it)."""
-
 
 class Subscriptions:
     """Requested topics, mirrored into the connection store; see the module docstring."""
@@ -27,17 +24,11 @@ class Subscriptions:
     def __init__(self, topics: Iterable[str], store: ConnectionStore) -> None:
         self._store = store
         self._topics = _checked(topics)
-        self._listeners: list[TopicsListener] = []
-        store.topics = list(self._topics)
+        store.request_topics(self._topics)
 
     @property
     def topics(self) -> list[str]:
         return list(self._topics)
-
-    def add_listener(self, listener: TopicsListener) -> Callable[[], None]:
-        """Register ``listener``; returns a function that removes it again."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
 
     def current_frame(self, last_timestamp: datetime | None = None) -> str:
         """The ``subscribe`` frame for the whole set (sent after every connect)."""
@@ -46,7 +37,7 @@ class Subscriptions:
     def add(self, topics: Iterable[str], last_timestamp: datetime | None = None) -> str:
         """Add topics; returns the full-set ``subscribe`` frame to send."""
         added = [t for t in _checked(topics) if t not in self._topics]
-        self._set(self._topics + added, added)
+        self._set(self._topics + added)
         return self.current_frame(last_timestamp)
 
     def remove(self, topics: Iterable[str]) -> str | None:
@@ -54,8 +45,8 @@ class Subscriptions:
         gone = [t for t in dict.fromkeys(topics) if t in self._topics]
         if not gone:
             return None
-        self._set([t for t in self._topics if t not in gone], [])
-        self._store.confirmed_topics = [t for t in self._store.confirmed_topics if t not in gone]
+        self._set([t for t in self._topics if t not in gone])
+        self._store.unconfirm_topics(gone)
         return unsubscribe_frame(gone)
 
     def replace(self, topics: Sequence[str]) -> str | None:
@@ -63,17 +54,12 @@ class Subscriptions:
         new = _checked(topics)
         if not new:
             return self.remove(self._topics)
-        self._set(new, [t for t in new if t not in self._topics])
+        self._set(new)
         return self.current_frame()
 
-    def _set(self, topics: list[str], added: list[str]) -> None:
+    def _set(self, topics: list[str]) -> None:
         self._topics = topics
-        self._store.topics = list(topics)
-        for listener in list(self._listeners) if added else ():
-            try:
-                listener(list(added))
-            except Exception:
-                log.exception("topics listener %r failed", listener)
+        self._store.request_topics(topics)
 
 
 def _checked(topics: Iterable[str]) -> list[str]:

@@ -14,7 +14,7 @@ from app.config import Settings
 from app.protocol import HistorySample, StreamEvent, flag_for, iso_utc
 from app.protocol.models import STREAM_EVENT
 from app.simulator.catalog import load_catalog
-from app.stores.connection import ConnectionState, ConnectionStore
+from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
 from app.stores.streams import StreamStore
 
 STREAM = "customer.tutor.search"
@@ -33,7 +33,7 @@ class RecordingManager:
 
     async def set_topics(self, topics: Sequence[str]) -> None:
         self.calls.append(("set_topics", tuple(topics)))
-        self.connection.topics = list(topics)
+        self.connection.request_topics(topics)
 
 
 @dataclass
@@ -123,4 +123,4 @@ def live_event(stream: str, ts_ms: int, value: float) -> StreamEvent:
 
 def set_state(conn: ConnectionStore, state: ConnectionState, reason: str) -> None:
     """Move the connection store as the manager's one setter would."""
-    conn.set_state(state, state.value, reason, time.time())
+    conn.transition(state, ReasonCode.CONNECTING, reason, time.time())

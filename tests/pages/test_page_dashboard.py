@@ -79,8 +79,8 @@ async def test_badge_shows_each_connection_state(user_page: User, services: Fake
     await user_page.should_see("opening ws://test/ws", retries=WAIT)
     set_state(conn, ConnectionState.CONNECTED, "subscribed to 1 topic")
     await user_page.should_see("Connected", retries=WAIT)
-    conn.reconnect_attempts = 3
-    conn.next_retry_at = time.time() + 8.5
+    conn.set_attempts(3)
+    conn.set_retry_at(time.time() + 8.5)
     set_state(conn, ConnectionState.RECONNECTING, "connection closed (1006)")
     await user_page.should_see("Reconnecting", retries=WAIT)
     await user_page.should_see(content="attempt 3 · retry in 9 s", retries=WAIT)
@@ -101,7 +101,7 @@ async def test_reconnect_now_calls_the_manager(user_page: User, services: FakeSe
 async def test_counters_and_event_age_are_shown(user_page: User, services: FakeServices) -> None:
     """The strip shows events, duplicates, malformed and gaps; the header the event age."""
     conn = services.connection
-    conn.events_received = 12345
+    conn.count_events(12345)
     conn.count_malformed("invalid_json", 3)
     now_ms = int(time.time() * 1000)
     event = live_event(STREAM, now_ms - 4000, 50.0)

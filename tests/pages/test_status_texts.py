@@ -11,7 +11,7 @@ from app.pages.status import (
     last_event_text,
     stale_text,
 )
-from app.stores.connection import ConnectionState, ConnectionStore
+from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
 
 NOW = 1_795_000_000.0
 
@@ -45,7 +45,7 @@ def test_format_age(seconds: float, text: str) -> None:
 def test_badge_label_and_colour(state: ConnectionState, label: str, color: str) -> None:
     """Green connected, amber (re)connecting, red error, grey disconnected."""
     conn = ConnectionStore()
-    conn.set_state(state, "x", "because", NOW)
+    conn.transition(state, ReasonCode.LINK_LOST, "because", NOW)
     view = badge_view(conn, NOW)
     assert (view.label, view.color) == (label, color)
     assert view.detail.endswith("because")
@@ -53,11 +53,10 @@ def test_badge_label_and_colour(state: ConnectionState, label: str, color: str) 
 
 def test_reconnecting_detail_has_attempt_and_countdown() -> None:
     """While reconnecting the detail says which attempt and when the next one starts."""
-    conn = ConnectionStore()
-    conn.reconnect_attempts = 2
-    conn.max_reconnect_attempts = 10
-    conn.next_retry_at = NOW + 3.2
-    conn.set_state(ConnectionState.RECONNECTING, "closed", "connection lost", NOW)
+    conn = ConnectionStore(max_reconnect_attempts=10)
+    conn.set_attempts(2)
+    conn.set_retry_at(NOW + 3.2)
+    conn.transition(ConnectionState.RECONNECTING, ReasonCode.LINK_LOST, "connection lost", NOW)
     assert badge_view(conn, NOW).detail == "attempt 2 of 10 · retry in 4 s · connection lost"
     assert "retrying now" in badge_view(conn, NOW + 5).detail
 

@@ -21,9 +21,9 @@ from app.protocol.history import HistoryResult, parse_error_body, parse_history
 from app.stores.connection import ConnectionStore
 from app.stores.streams import StreamStore
 from app.stores.types import Source
-from app.ws_client.catchup import StreamActivity
 from app.ws_client.heartbeat import SilenceWatch
 from app.ws_client.ratelog import RateLimitedLog
+from app.ws_client.recovery import Recovery
 from app.ws_client.session import Session
 
 from .mutations import frame_mutants, mutants, real_frames, real_history_bodies
@@ -72,7 +72,7 @@ def test_session_pipeline_survives_mutated_frames(caplog: pytest.LogCaptureFixtu
         None,  # type: ignore[arg-type]  # handle() never touches the link
         sink=store,
         store=conn,
-        activity=StreamActivity(),
+        recovery=Recovery(store, window_s=300.0),
         watch=SilenceWatch(60.0),
         ratelog=RateLimitedLog(logging.getLogger("fuzz"), 60.0),
         max_frame_bytes=64 * 1024,

@@ -120,9 +120,9 @@ async def running(
 ) -> AsyncIterator[ConnectionManager]:
     """A started manager against ``url`` (fast real backoff unless given), always stopped."""
     kwargs.setdefault("backoff", FAST)
-    manager = ConnectionManager(
-        settings or make_settings(), sink, ConnectionStore(), url=url, **kwargs
-    )
+    settings = settings or make_settings()
+    store = ConnectionStore(url, settings.topics, settings.max_reconnect_attempts)
+    manager = ConnectionManager(settings, sink, store, url=url, **kwargs)
     await manager.start()
     try:
         yield manager

@@ -84,9 +84,7 @@ def test_unknown_end_leaves_the_gap_open_until_live_data() -> None:
     plan = make_plan(activity({A: (T0, 100, 10)}), [A], T0, quiet_s=5.0, window_s=300)
     (span,) = plan_gaps(plan, CatchupReply())
     assert (span.start_ms, span.end_ms) == (T0, None)
-    live = CatchupReply()
-    live.add_live(A, T0 + 4000)
-    assert plan_gaps(plan, live)[0].end_ms == T0 + 4000
+    assert plan_gaps(plan, CatchupReply(), live_first={A: T0 + 4000})[0].end_ms == T0 + 4000
 
 
 def test_reply_cut_at_the_servers_cap_gaps_the_front() -> None:
