@@ -18,10 +18,10 @@ import httpx
 from app import upstream
 from app.backoff import BackoffPolicy
 from app.config import Settings
+from app.facts import StreamFacts
 from app.history import HistoryClient, HistoryLoader
 from app.protocol import topics
 from app.simulator import Simulator, SimulatorConfig
-from app.simulator.catalog import load_catalog
 from app.stores.connection import ConnectionStore
 from app.stores.streams import StreamStore
 from app.ws_client import ConnectionManager
@@ -42,8 +42,7 @@ class Services:
     history: HistoryLoader
     http: httpx.AsyncClient
     simulator: Simulator | None = None
-    stream_names: list[str] = field(default_factory=list)
-    mean_interval_s: dict[str, float] = field(default_factory=dict)
+    facts: StreamFacts = field(default_factory=StreamFacts.packaged)
     wait_until_serving: Callable[[], Awaitable[None]] | None = None
     prune_interval_s: float = 60.0
     _starter: asyncio.Task[None] | None = None
@@ -53,8 +52,7 @@ class Services:
     @classmethod
     def create(cls, settings: Settings) -> Services:
         """Build the object graph from the settings; nothing runs until :meth:`start`."""
-        catalog = load_catalog()
-        names = list(catalog.names)
+        facts = StreamFacts.packaged()
         streams = StreamStore(
             retention_ms=int(settings.retention_days * DAY_MS),
             max_points_per_stream=settings.max_points_per_stream,
@@ -79,14 +77,13 @@ class Services:
             timeout=settings.history_timeout,
             max_bytes=int(settings.history_max_mb * 1024 * 1024),
         )
-        seeded = topics.expand(settings.topics, names)
+        seeded = topics.expand(settings.topics, facts.names)
         history = HistoryLoader(
             client, streams, seeded, history_days=settings.history_days, backoff=retry
         )
         simulator = (
             Simulator(SimulatorConfig.from_settings(settings)) if settings.embedded else None
         )
-        intervals = {s.name: 86_400.0 / max(s.events_per_day, 1e-9) for s in catalog.streams}
         return cls(
             settings=settings,
             streams=streams,
@@ -95,8 +92,7 @@ class Services:
             history=history,
             http=http,
             simulator=simulator,
-            stream_names=names,
-            mean_interval_s=intervals,
+            facts=facts,
         )
 
     async def start(self) -> None:

@@ -21,10 +21,9 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the browser the tests use, launched the same way
+from tests.support.processes import CHROMIUM, CHROMIUM_ARGS  # the tests' browser, launched alike
 
-from support.processes import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OUT = ROOT / "benchmarks" / "out"
 """Logs of the processes the benchmarks start (git-ignored)."""

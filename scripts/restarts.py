@@ -1,6 +1,6 @@
 """Kill and restart an external simulator under a running dashboard, then audit the series.
 
-    .venv/bin/python scripts/restarts.py --restarts 20 --out test-artifacts/restarts.json
+    .venv/bin/python -m scripts.restarts --restarts 20 --out test-artifacts/restarts.json
 
 The dashboard runs against ``python -m app.simulator --rate 10`` (production backoff unless
 told otherwise). The simulator is killed (SIGKILL and SIGTERM, half each, in random order)
@@ -21,17 +21,15 @@ import argparse
 import json
 import random
 import signal
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from support.expected import check_series, export_rows  # noqa: E402
-from support.processes import (  # noqa: E402
+from app.protocol.topics import expand
+from app.simulator.catalog import load_catalog
+from tests.support.expected import check_series, export_rows
+from tests.support.processes import (
     ARTIFACTS,
     Process,
     error_lines,
@@ -44,8 +42,7 @@ from support.processes import (  # noqa: E402
     wait_until,
 )
 
-from app.protocol.topics import expand  # noqa: E402
-from app.simulator.catalog import load_catalog  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 RECOVERY_TIMEOUT = 90.0
 """A reconnect slower than this counts as a failed recovery (backoff tops out at 30 s)."""
@@ -54,7 +51,8 @@ TAIL_MS = 2_000
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="scripts/restarts.py", description=__doc__.split("\n")[0])
+    first_line = __doc__.split("\n")[0]
+    p = argparse.ArgumentParser(prog="python -m scripts.restarts", description=first_line)
     p.add_argument("--restarts", type=int, default=20, help="kill/restart cycles (default 20)")
     p.add_argument("--rate", type=float, default=10.0, help="simulator --rate (default 10)")
     p.add_argument("--sim-seed", type=int, default=7, help="simulator --seed (default 7)")

@@ -1,6 +1,6 @@
 """Soak: the dashboard at ``--sim-rate 100`` with browser tabs open, sampled for leaks.
 
-    .venv/bin/python scripts/soak.py --minutes 30 --out test-artifacts/soak.json
+    .venv/bin/python -m scripts.soak --minutes 30 --out test-artifacts/soak.json
 
 Starts ``python -m app --sim-rate 100`` (embedded simulator), opens ``--tabs`` Playwright
 pages in Debian's Chromium, and samples every ``--sample-seconds``: the process's resident
@@ -20,17 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from playwright.sync_api import Page, sync_playwright
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
-from support.processes import (  # noqa: E402
+from tests.support.processes import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -39,6 +36,8 @@ from support.processes import (  # noqa: E402
     start_dashboard,
     status,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CHART = "document.querySelector('.nicegui-echart')"
 LINE = f"getElement(+{CHART}.id.slice(1)).chart.getOption().series[0].data"
@@ -54,7 +53,7 @@ MAX_RSS_GROWTH = 0.10
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="scripts/soak.py", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m scripts.soak", description=__doc__.split("\n")[0])
     p.add_argument("--minutes", type=float, default=30.0, help="duration (default 30)")
     p.add_argument("--rate", type=float, default=100.0, help="--sim-rate (default 100)")
     p.add_argument("--tabs", type=int, default=2, help="browser tabs (default 2)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from config_table import table
+from scripts.config_table import table
 
 START, END = "<!-- config-table:start -->", "<!-- config-table:end -->"
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from support.processes import Process, error_lines, start_dashboard, status, wait_until
 from websockets.asyncio.client import connect
 
 from app.protocol import BatchMessage, EventMessage, HistoryResult, parse_frame, parse_history
+from tests.support.processes import Process, error_lines, start_dashboard, status, wait_until
 
 
 @pytest.fixture(scope="module")

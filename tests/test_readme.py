@@ -4,13 +4,12 @@ table the committed run's."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+from benchmarks.readme import README, RESULTS, expected_readme
+from scripts.config_table import table
 
-from config_table import table  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_readme_configuration_table_matches_settings() -> None:
@@ -18,7 +17,7 @@ def test_readme_configuration_table_matches_settings() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     start = readme.index("<!-- config-table:start -->") + len("<!-- config-table:start -->")
     end = readme.index("<!-- config-table:end -->")
-    assert readme[start:end].strip() == table(), "run: python scripts/update_readme.py"
+    assert readme[start:end].strip() == table(), "run: python -m scripts.update_readme"
 
 
 def test_readme_commands_name_real_entry_points() -> None:
@@ -30,9 +29,6 @@ def test_readme_commands_name_real_entry_points() -> None:
 
 def test_readme_benchmark_table_is_the_committed_run() -> None:
     """The README's benchmark table is rendered from benchmarks/results.json, unedited."""
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.readme import README, RESULTS, expected_readme
-
     readme = README.read_text("utf-8")
     results = json.loads(RESULTS.read_text("utf-8"))
     assert readme == expected_readme(readme, results), "run: python -m benchmarks.readme"

@@ -31,8 +31,7 @@ from app.backoff import BackoffPolicy
 from app.history.errors import HistoryError
 from app.history.state import LoaderState, StreamLoad
 from app.protocol import HistoryResult
-from app.stores.streams import StreamStore
-from app.stores.types import Gap, GapState, Source
+from app.stores.types import Gap, GapState, HistorySink, Source
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ class HistoryLoader:
     def __init__(
         self,
         client: HistorySource,
-        store: StreamStore,
+        store: HistorySink,
         streams: Sequence[str],
         *,
         history_days: float = 7.0,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from app.config import Settings
+from app.facts import StreamFacts
 from app.stores.connection import ConnectionStore
 from app.stores.streams import StreamStore
 
@@ -56,7 +57,7 @@ class DashboardServices(Protocol):
     @property
     def history(self) -> Loader: ...
     @property
-    def stream_names(self) -> list[str]: ...
+    def facts(self) -> StreamFacts: ...
 
 
 async def run_command(result: object) -> None:

@@ -93,7 +93,7 @@ class Dashboard:
         self._services = services
         self._subs = subscriptions
         self._client = ui.context.client
-        names = sorted(set(services.stream_names) | set(services.streams.stream_names()))
+        names = sorted(set(services.facts.names) | set(services.streams.stream_names()))
         self.header = Header(services, lambda: self.chart.stream)
         with ui.column().classes("w-full max-w-screen-2xl mx-auto px-4 py-3 gap-3"):
             self.counters = CounterStrip(services)
@@ -268,7 +268,7 @@ def page_builder(
         ui.page_title(services.settings.title)
         ui.add_head_html(f'<script src="{script_url}"></script>')
         ui.query("body").classes("bg-slate-950 text-slate-100")
-        known = set(services.stream_names) | set(services.streams.stream_names())
+        known = set(services.facts.names) | set(services.streams.stream_names())
         if stream not in known:
             stream = default_stream(services.settings.topics, known)
         dashboard = Dashboard(services, subscriptions, stream)

@@ -59,7 +59,7 @@ async def export_response(services: DashboardServices, stream: str | None, fmt: 
         )
     if not stream:
         return _error(400, "INVALID_STREAM", "the stream parameter is required")
-    known = set(services.stream_names) | set(services.streams.stream_names())
+    known = set(services.facts.names) | set(services.streams.stream_names())
     if stream not in known:
         return _error(404, "STREAM_NOT_FOUND", "no such stream", stream=stream)
     snapshot = services.streams.series(stream)

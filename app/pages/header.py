@@ -12,7 +12,6 @@ from app.pages.status import (
     Counters,
     badge_view,
     counters_text,
-    expected_interval_s,
     last_event_text,
     stale_text,
 )
@@ -62,7 +61,7 @@ class Header:
         stream = self._stream()
         newest = self._services.streams.newest_event_ms(stream)
         _set(self.last_event, last_event_text(newest, now))
-        stale = stale_text(newest, expected_interval_s(stream, now), now)
+        stale = stale_text(newest, self._services.facts.expected_interval_s(stream, now), now)
         _set(self.stale, stale)
         if self.stale.visible != bool(stale):
             self.stale.set_visibility(bool(stale))

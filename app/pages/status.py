@@ -9,7 +9,6 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
-from app.simulator.catalog import load_catalog
 from app.stores.connection import ConnectionStore
 
 BADGE_COLORS: Final[dict[str, str]] = {
@@ -86,16 +85,6 @@ def last_event_text(newest_ms: int | None, now: float) -> str:
     if newest_ms is None:
         return "no live event yet"
     return f"last event {format_age(now - newest_ms / 1000)} ago"
-
-
-def expected_interval_s(stream: str, now: float) -> float | None:
-    """Mean seconds between events of ``stream`` at ``now`` per the catalog (None: unknown)."""
-    catalog = load_catalog()
-    entry = catalog.get(stream)
-    if entry is None:
-        return None
-    rate = entry.base_rate * catalog.seasonal(entry, now)
-    return 1.0 / rate if rate > 0 else None
 
 
 def stale_text(newest_ms: int | None, expected_interval_s: float | None, now: float) -> str:

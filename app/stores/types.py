@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, Protocol
@@ -62,3 +62,17 @@ class EventSink(Protocol):
     def record_gap(self, stream: str, start_ms: int, end_ms: int) -> Gap: ...
 
     def newest_event_ms(self, stream: str | None = None) -> int | None: ...
+
+
+class HistorySink(Protocol):
+    """What the history loader needs from the stream store: merge samples, tend gaps."""
+
+    def add_history(
+        self, streams: Mapping[str, Sequence[HistorySample]], source: Source = Source.HISTORY
+    ) -> AddResult: ...
+
+    def gaps(self, stream: str | None = None) -> list[Gap]: ...
+
+    def set_gap_state(self, gap_id: int, state: GapState) -> Gap: ...
+
+    def on_gap(self, listener: Callable[[Gap], None]) -> Callable[[], None]: ...

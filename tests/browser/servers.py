@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from support.processes import (
+from tests.support.processes import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -19,7 +19,7 @@ from support.processes import (
     start,
     start_dashboard,
 )
-from support.processes import start_simulator as _start_simulator
+from tests.support.processes import start_simulator as _start_simulator
 
 __all__ = [
     "ARTIFACTS",

@@ -15,8 +15,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page
-from support.asgi_thread import serve_in_thread
-from support.processes import status, wait_until
+
+from tests.support.asgi_thread import serve_in_thread
+from tests.support.processes import status, wait_until
 
 from . import hostile
 from .servers import Process, start_dashboard

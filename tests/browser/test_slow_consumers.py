@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
-from support.processes import status, wait_until
+
+from tests.support.processes import status, wait_until
 
 from .servers import ARTIFACTS, Process, start_dashboard
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.config import Settings
+from app.facts import StreamFacts
 from app.protocol import HistorySample, StreamEvent, flag_for, iso_utc
 from app.protocol.models import STREAM_EVENT
-from app.simulator.catalog import load_catalog
 from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
 from app.stores.streams import StreamStore
 
@@ -74,7 +74,7 @@ class FakeServices:
     connection: ConnectionStore
     manager: RecordingManager
     history: ScriptedLoader
-    stream_names: list[str]
+    facts: StreamFacts
 
 
 current: FakeServices | None = None
@@ -84,14 +84,14 @@ current: FakeServices | None = None
 def make_services() -> FakeServices:
     """Fresh stores and fakes: disconnected, nothing loaded."""
     settings = Settings(show=False, push_interval=0.05)
-    connection = ConnectionStore(url="ws://test/ws", topics=list(settings.topics))
+    connection = ConnectionStore("ws://test/ws", settings.topics)
     return FakeServices(
         settings=settings,
         streams=StreamStore(),
         connection=connection,
         manager=RecordingManager(connection),
         history=ScriptedLoader(),
-        stream_names=load_catalog().names,
+        facts=StreamFacts.packaged(),
     )
 
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from nicegui import ui
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import dashboard_state
-
 from app.pages import register_pages
+from tests.pages import dashboard_state
 
 if dashboard_state.current is None:
     dashboard_state.current = dashboard_state.make_services()

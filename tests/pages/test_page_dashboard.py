@@ -8,9 +8,14 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import dashboard_state
 import pytest
-from dashboard_state import (
+from nicegui import ui
+from nicegui.testing import User
+
+from app.pages.dashboard import SPACING_SLACK
+from app.stores.connection import ConnectionState
+from tests.pages import dashboard_state
+from tests.pages.dashboard_state import (
     OTHER,
     STREAM,
     FakeServices,
@@ -20,11 +25,6 @@ from dashboard_state import (
     seed_history,
     set_state,
 )
-from nicegui import ui
-from nicegui.testing import User
-
-from app.pages.dashboard import SPACING_SLACK
-from app.stores.connection import ConnectionState
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
 

@@ -7,9 +7,7 @@ import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
-import dashboard_state
 import pytest
-from dashboard_state import STREAM, FakeServices, LoadState, live_event, make_services, set_state
 from nicegui import ui
 from nicegui.testing import User
 
@@ -17,6 +15,15 @@ from app.pages.dashboard import Subscriptions
 from app.pages.export import download_name
 from app.protocol.topics import check_topic
 from app.stores.connection import ConnectionState
+from tests.pages import dashboard_state
+from tests.pages.dashboard_state import (
+    STREAM,
+    FakeServices,
+    LoadState,
+    live_event,
+    make_services,
+    set_state,
+)
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
 

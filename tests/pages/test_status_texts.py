@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.facts import StreamFacts
 from app.pages.status import (
     badge_view,
-    expected_interval_s,
     format_age,
     last_event_text,
     stale_text,
@@ -74,6 +74,7 @@ def test_last_event_and_stale() -> None:
 
 def test_expected_interval_from_catalog() -> None:
     """The catalog's daily volume and patterns give the expected gap between events."""
-    interval = expected_interval_s("customer.tutor.search", NOW)
+    facts = StreamFacts.packaged()
+    interval = facts.expected_interval_s("customer.tutor.search", NOW)
     assert interval is not None and 1 < interval < 120
-    assert expected_interval_s("no.such.stream", NOW) is None
+    assert facts.expected_interval_s("no.such.stream", NOW) is None

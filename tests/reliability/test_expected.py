@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 
-from support.expected import Row, check_series, model_events
-
 from app.simulator import SimulatorConfig
 from app.simulator.service import Simulator
+from tests.support.expected import Row, check_series, model_events
 
 NOON_MS = 1_795_608_000_000
 STREAMS = ["customer.page.view", "customer.tutor.search", "customer.login.success"]

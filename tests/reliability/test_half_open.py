@@ -8,9 +8,6 @@ import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from support.expected import Row, check_series
-from support.processes import Process, free_port, start_simulator
-from support.proxy import FreezableProxy
 
 from app.config import Settings
 from app.protocol.topics import expand
@@ -18,6 +15,9 @@ from app.simulator.catalog import load_catalog
 from app.stores.connection import ConnectionState
 from app.stores.streams import StreamStore
 from app.ws_client import ConnectionManager
+from tests.support.expected import Row, check_series
+from tests.support.processes import Process, free_port, start_simulator
+from tests.support.proxy import FreezableProxy
 
 pytestmark = pytest.mark.timeout(45)
 

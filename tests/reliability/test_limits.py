@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from ws_client.helpers import RecordingSink, make_settings, running
-from ws_client.scripted_server import ScriptedServer
 
 from app.history import HistoryClient, HistoryError
 from app.stores.connection import ConnectionState
 from app.stores.types import Source
+from tests.support.manager import RecordingSink, make_settings, running
+from tests.support.scripted_server import ScriptedServer
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -15,8 +15,11 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from support.expected import check_series, export_rows
-from support.processes import (
+
+from app.protocol.topics import expand
+from app.simulator.catalog import load_catalog
+from tests.support.expected import check_series, export_rows
+from tests.support.processes import (
     Process,
     error_lines,
     free_port,
@@ -27,9 +30,6 @@ from support.processes import (
     status,
     wait_until,
 )
-
-from app.protocol.topics import expand
-from app.simulator.catalog import load_catalog
 
 pytestmark = pytest.mark.timeout(90)
 

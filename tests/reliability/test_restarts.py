@@ -1,5 +1,5 @@
-"""Simulator restarts under a running dashboard: ``scripts/restarts.py`` with 3 cycles
-(the full 20 run on demand: ``.venv/bin/python scripts/restarts.py``)."""
+"""Simulator restarts under a running dashboard: ``python -m scripts.restarts`` with 3 cycles
+(the full 20 run on demand: ``.venv/bin/python -m scripts.restarts``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.processes import ROOT
+
+from tests.support.processes import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(150)]
 
@@ -20,7 +21,7 @@ def test_three_restarts_recover_with_no_duplicate_and_no_loss(tmp_path: Path) ->
     args = ["--restarts", "3", "--min-up", "1.5", "--max-up", "3", "--max-down", "1"]
     fast = ["--backoff-initial", "0.2", "--backoff-max", "1", "--out", str(out)]
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "restarts.py"), *args, *fast],
+        [sys.executable, "-m", "scripts.restarts", *args, *fast],
         cwd=ROOT,
         capture_output=True,
         text=True,

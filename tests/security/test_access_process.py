@@ -16,9 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.processes import ROOT, Process, free_port, start, start_dashboard, wait_until
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
+
+from tests.support.processes import ROOT, Process, free_port, start, start_dashboard, wait_until
 
 TOKEN = "t0ken-for-the-access-tests-9f8e7d"
 NOT_HERE = "192.0.2.1"

@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
-from support.asgi_thread import serve_in_thread
 
 from app.auth import AuthMiddleware, TokenGate
 from app.config import Settings
 from app.services import Services
 from app.simulator import SimulatorConfig
 from app.simulator.app import create_app
+from tests.support.asgi_thread import serve_in_thread
 
 SIM_TOKEN = "simulator-token-5c1e2d3f4a"
 STREAM = "customer.tutor.search"

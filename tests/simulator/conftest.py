@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sim_helpers import RawClient, Running, run_server
+
+from tests.simulator.sim_helpers import RawClient, Running, run_server
 
 
 @pytest.fixture

@@ -8,7 +8,11 @@ import struct
 import time
 
 import pytest
-from sim_helpers import (
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from app.simulator import SimulatorConfig
+from tests.simulator.sim_helpers import (
     OP_CLOSE,
     OP_PING,
     OP_PONG,
@@ -19,10 +23,6 @@ from sim_helpers import (
     fast_config,
     run_server,
 )
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
-
-from app.simulator import SimulatorConfig
 
 PING, PONG_TIMEOUT = 0.3, 0.6
 

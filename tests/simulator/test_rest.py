@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sim_helpers import WEDNESDAY_NOON, fast_config
 
 from app.protocol import HistoryResult, iso_utc, parse_error_body, parse_history
 from app.simulator import create_app
 from app.simulator.service import Simulator
+from tests.simulator.sim_helpers import WEDNESDAY_NOON, fast_config
 
 NOW = WEDNESDAY_NOON + 1234.5
 

@@ -15,13 +15,13 @@ import httpx
 from fastapi import FastAPI
 from hypothesis import given
 from hypothesis import strategies as st
-from sim_helpers import TIMEOUT, fast_config, recv_until, serve_app
 from websockets.asyncio.client import connect
 
 from app.protocol.topics import check_topics, matches
 from app.simulator import Simulator, mount
 from app.simulator.catalog import load_catalog
 from app.simulator.topics import select
+from tests.simulator.sim_helpers import TIMEOUT, fast_config, recv_until, serve_app
 
 CATALOG = load_catalog()
 ROOT = Path(__file__).resolve().parents[2]

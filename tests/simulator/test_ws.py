@@ -7,7 +7,10 @@ import json
 from typing import Any
 
 import pytest
-from sim_helpers import (
+from websockets.exceptions import ConnectionClosed
+
+from app.protocol import BatchMessage, CatchupMessage, EventMessage, iso_utc, parse_frame
+from tests.simulator.sim_helpers import (
     SIM_CLOCK,
     TIMEOUT,
     Running,
@@ -18,9 +21,6 @@ from sim_helpers import (
     recv_until,
     run_server,
 )
-from websockets.exceptions import ConnectionClosed
-
-from app.protocol import BatchMessage, CatchupMessage, EventMessage, iso_utc, parse_frame
 
 pytestmark = pytest.mark.asyncio
 

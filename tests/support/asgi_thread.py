@@ -14,7 +14,7 @@ from typing import Any
 
 import uvicorn
 
-from support.processes import free_port
+from tests.support.processes import free_port
 
 START_TIMEOUT = 15.0
 

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from .helpers import RecordingSink
-from .scripted_server import ScriptedServer
+from tests.support.manager import RecordingSink
+from tests.support.scripted_server import ScriptedServer
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ import pytest
 
 from app.stores.connection import ConnectionState
 from app.stores.types import Source
-
-from .helpers import TIMEOUT, FakeClock, RecordingSink, make_settings, running
-from .scripted_server import ScriptedServer
+from tests.support.manager import TIMEOUT, FakeClock, RecordingSink, make_settings, running
+from tests.support.scripted_server import ScriptedServer
 
 State = ConnectionState
 STREAM = "customer.tutor.search"

@@ -8,8 +8,7 @@ import pytest
 
 from app.backoff import BackoffPolicy
 from app.stores.connection import ConnectionState
-
-from .helpers import (
+from tests.support.manager import (
     TIMEOUT,
     FakeClock,
     FlakyConnector,
@@ -18,7 +17,7 @@ from .helpers import (
     make_settings,
     running,
 )
-from .scripted_server import ScriptedServer
+from tests.support.scripted_server import ScriptedServer
 
 State = ConnectionState
 EXACT = BackoffPolicy(jitter=0.0)

@@ -8,8 +8,7 @@ import pytest
 
 from app.ws_client import SilenceWatch, Verdict
 from app.ws_client.ratelog import RateLimitedLog
-
-from .helpers import FakeClock
+from tests.support.manager import FakeClock
 
 
 def test_silence_watch_probes_at_half_then_declares_dead() -> None:

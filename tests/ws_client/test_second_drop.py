@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from .helpers import TIMEOUT, RecordingSink, running
-from .scripted_server import ScriptedServer
+from tests.support.manager import TIMEOUT, RecordingSink, running
+from tests.support.scripted_server import ScriptedServer
 
 STREAM = "customer.tutor.search"
 

@@ -13,8 +13,7 @@ import uvicorn
 from app.simulator import SimulatorConfig, create_app, serve_options
 from app.stores.connection import ConnectionState
 from app.stores.types import Source
-
-from .helpers import TIMEOUT, RecordingSink, make_settings, running
+from tests.support.manager import TIMEOUT, RecordingSink, make_settings, running
 
 TOPIC = "customer.*"
 

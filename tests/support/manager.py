@@ -1,4 +1,4 @@
-"""Test helpers for the connection manager: a recording sink, fake time, a running manager."""
+"""Helpers for tests of the connection manager: a recording sink, fake time, a running manager."""
 
 from __future__ import annotations
 
