@@ -29,9 +29,6 @@ class StreamFacts:
         """Every catalog stream, in catalog order."""
         return self.catalog.names
 
-    def knows(self, stream: str) -> bool:
-        return self.catalog.get(stream) is not None
-
     def expected_interval_s(self, stream: str, now: float) -> float | None:
         """Mean seconds between events of ``stream`` at ``now`` per the catalog (None: unknown)."""
         entry = self.catalog.get(stream)

@@ -172,8 +172,6 @@ class LiveChart:
         self._last_ms: int | None = None
         self._count: int | None = None
         self._lock = asyncio.Lock()
-        self.pushed_bytes = 0
-        """JavaScript sent so far (for measurements)."""
         self.element = ui.echart(chart_options()).classes("w-full h-full").mark("live-chart")
 
     @property
@@ -251,5 +249,4 @@ class LiveChart:
         return count
 
     def _run(self, code: str) -> None:
-        self.pushed_bytes += len(code)
         self.element.client.run_javascript(code)

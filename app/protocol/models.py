@@ -16,7 +16,6 @@ from pydantic.types import AllowInfNan
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 AnomalyFlag = Literal["normal", "warning", "critical"]
-Severity = Literal["info", "warning", "critical"]
 
 
 class _Model(BaseModel):

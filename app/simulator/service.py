@@ -22,7 +22,6 @@ class Simulator:
         self.model = Model(self.catalog, self.config.seed, self.book)
         self.generator = Generator(self.model, self.config.rate)
         self.engine = Engine(self.config, self.generator, self.book)
-        self.started_at: float | None = None
 
     @property
     def running(self) -> bool:
@@ -35,7 +34,6 @@ class Simulator:
     async def start(self) -> None:
         """Pre-fill the catch-up window and start generating. Fails if already started."""
         await self.engine.start()
-        self.started_at = self.now()
 
     async def stop(self) -> None:
         """Stop generating and close every WebSocket client (1001). Safe to call twice."""

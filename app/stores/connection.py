@@ -202,10 +202,6 @@ class ConnectionStore:
         return self._connected_since
 
     @property
-    def last_message_at(self) -> float | None:
-        return self._last_message_at
-
-    @property
     def last_error(self) -> str | None:
         return self._last_error
 

@@ -72,11 +72,6 @@ class Recovery:
         """True while a catch-up plan waits for its reply."""
         return bool(self._pending)
 
-    @property
-    def open_gaps(self) -> dict[str, int]:
-        """Holes waiting for their stream's next live event (stream -> start ms)."""
-        return dict(self._open)
-
     def start_link(
         self, topics: Sequence[str], newest_ms: int | None, known: Iterable[str] = ()
     ) -> int | None:

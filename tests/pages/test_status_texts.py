@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.facts import StreamFacts
 from app.pages.status import (
     badge_view,
     format_age,
@@ -70,11 +69,3 @@ def test_last_event_and_stale() -> None:
         "Stale: no event for 2 min (expected about every 10 s)"
     )
     assert stale_text(None, 10.0, NOW) == "" and stale_text(int(NOW * 1000), None, NOW) == ""
-
-
-def test_expected_interval_from_catalog() -> None:
-    """The catalog's daily volume and patterns give the expected gap between events."""
-    facts = StreamFacts.packaged()
-    interval = facts.expected_interval_s("customer.tutor.search", NOW)
-    assert interval is not None and 1 < interval < 120
-    assert facts.expected_interval_s("no.such.stream", NOW) is None

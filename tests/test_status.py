@@ -1,0 +1,38 @@
+"""The status API body: each figure read from its one home."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from app.config import Settings
+from app.protocol import StreamEvent, ms_datetime
+from app.services import Services
+from app.status import status_body
+
+
+async def test_counters_come_from_the_store_that_decides_them() -> None:
+    """Duplicates, gaps and backfilled points are the stream store's; events the link's."""
+    services = Services.create(Settings(show=False))
+    try:
+        now = int(time.time() * 1000)
+        event = StreamEvent(
+            stream="customer.tutor.search",
+            timestamp=ms_datetime(now - 5_000),
+            normalizedValue=50.0,
+            id="e1",
+        )
+        services.streams.add_events([event, event])
+        services.streams.record_gap("customer.tutor.search", now - 60_000, now - 30_000)
+        services.connection.count_events(2)
+        body = json.loads(json.dumps(status_body(services)))
+        counters = body["counters"]
+        assert counters["duplicatesDropped"] == 1
+        assert counters["gaps"] == 1
+        assert counters["backfilledPoints"] == 0
+        assert counters["eventsReceived"] == 2
+        assert body["connection"]["state"] == "disconnected"
+        assert body["streams"]["customer.tutor.search"]["livePoints"] == 1
+        assert body["process"]["rssBytes"] > 0
+    finally:
+        await services.http.aclose()
