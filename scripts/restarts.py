@@ -40,6 +40,7 @@ from tests.support.processes import (
     start_simulator,
     status,
     wait_until,
+    write_figures,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,13 +235,7 @@ def _audit(dashboard: Process, streams: list[str], args: argparse.Namespace) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    figures = run(args)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2) + "\n", "utf-8")
-    brief = {k: v for k, v in figures.items() if k not in ("cycles", "series", "counters")}
-    print(json.dumps(brief, indent=2))
-    print(f"figures written to {args.out}")
-    return 0 if figures["ok"] else 1
+    return write_figures(args.out, run(args), hide=("cycles", "series", "counters"))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ and written as JSON; the exit status is 0 only if every check held.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Sequence
@@ -35,6 +34,7 @@ from tests.support.processes import (
     log_size,
     start_dashboard,
     status,
+    write_figures,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,12 +189,7 @@ def _verdict(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    figures = run(args)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2) + "\n", "utf-8")
-    print(json.dumps({k: v for k, v in figures.items() if k != "series"}, indent=2))
-    print(f"figures written to {args.out}")
-    return 0 if figures["ok"] else 1
+    return write_figures(args.out, run(args))
 
 
 if __name__ == "__main__":

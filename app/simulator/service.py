@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-
+from app.lifecycle import Lifecycle
 from app.simulator.catalog import Catalog, load_catalog
 from app.simulator.config import SimulatorConfig
 from app.simulator.engine import Engine
@@ -12,7 +11,7 @@ from app.simulator.model import Model
 from app.simulator.scenarios import Run, ScenarioBook
 
 
-class Simulator:
+class Simulator(Lifecycle):
     """One simulator instance. ``start()``/``stop()`` run its single generator task."""
 
     def __init__(self, config: SimulatorConfig | None = None, catalog: Catalog | None = None):
@@ -38,18 +37,6 @@ class Simulator:
     async def stop(self) -> None:
         """Stop generating and close every WebSocket client (1001). Safe to call twice."""
         await self.engine.stop()
-
-    async def __aenter__(self) -> Simulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # --- scenarios (the REST layer calls these) -------------------------------------------
 

@@ -25,13 +25,13 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 
 from app.backoff import BackoffPolicy, should_retry
 from app.config import Settings
+from app.lifecycle import Lifecycle
 from app.protocol import ms_datetime, unsubscribe_frame
 from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
 from app.stores.types import EventSink
@@ -50,7 +50,7 @@ Sleep = Callable[[float], Awaitable[None]]
 State = ConnectionState
 
 
-class ConnectionManager:
+class ConnectionManager(Lifecycle):
     """Connects, subscribes, reconnects with backoff and catch-up; see the module docstring."""
 
     def __init__(
@@ -131,18 +131,6 @@ class ConnectionManager:
         await reap(task)
         if self.state is not State.DISCONNECTED:
             self._set_state(State.DISCONNECTED, ReasonCode.STOPPED, "connection manager stopped")
-
-    async def __aenter__(self) -> ConnectionManager:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # --- commands (UI) -------------------------------------------------------------------
 

@@ -17,20 +17,12 @@ from app.protocol.topics import (
     matches,
     may_deliver,
 )
-from app.simulator.catalog import load_catalog
+from tests.support.strategies import CATALOG, stream_names, topics
 
-CATALOG = load_catalog()
-names = st.sampled_from(CATALOG.names)
-topics = st.one_of(
-    st.just("*"),
-    st.just("anomalies"),
-    names,
-    names.map(lambda n: n.split(".")[0] + ".*"),
-)
 FLAGS = [None, "normal", "warning", "critical"]
 
 
-@given(topic=topics, stream=names)
+@given(topic=topics, stream=stream_names)
 def test_matches_agrees_with_the_contract(topic: str, stream: str) -> None:
     """'*' matches all, 'd.*' its domain, a name itself, 'anomalies' no stream by name."""
     expected = (
@@ -79,7 +71,7 @@ def test_grammar_of_stream_names_and_topics(name: str, stream: bool, topic: bool
     assert is_topic(name) is topic
 
 
-@given(stream=names, flag=st.sampled_from(FLAGS))
+@given(stream=stream_names, flag=st.sampled_from(FLAGS))
 def test_anomalies_delivers_flagged_events_of_any_stream(stream: str, flag: str | None) -> None:
     """Delivery: 'anomalies' sends an event exactly when it is flagged warning or critical."""
     assert delivers(["anomalies"], stream, flag) is (flag in ("warning", "critical"))
@@ -87,7 +79,7 @@ def test_anomalies_delivers_flagged_events_of_any_stream(stream: str, flag: str 
     assert delivers([stream, "anomalies"], stream, flag)
 
 
-@given(stream=names)
+@given(stream=stream_names)
 def test_anomalies_may_deliver_any_stream(stream: str) -> None:
     """Catch-up planning: under 'anomalies' any stream can have sent something."""
     assert may_deliver(["anomalies"], stream)

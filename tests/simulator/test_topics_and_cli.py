@@ -19,19 +19,11 @@ from websockets.asyncio.client import connect
 
 from app.protocol.topics import check_topics, matches
 from app.simulator import Simulator, mount
-from app.simulator.catalog import load_catalog
 from app.simulator.topics import select
 from tests.simulator.sim_helpers import TIMEOUT, fast_config, recv_until, serve_app
+from tests.support.strategies import CATALOG, topics
 
-CATALOG = load_catalog()
 ROOT = Path(__file__).resolve().parents[2]
-names = st.sampled_from(CATALOG.names)
-topics = st.one_of(
-    st.just("*"),
-    st.just("anomalies"),
-    names,
-    names.map(lambda n: n.split(".")[0] + ".*"),
-)
 
 
 @given(chosen=st.lists(topics, max_size=6))

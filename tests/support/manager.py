@@ -146,3 +146,12 @@ class FlakyConnector:
             self.fail -= 1
             raise ConnectionRefusedError(f"scripted refusal #{self.calls}")
         return await self._real(url)
+
+
+async def delivered(server: Any, sink: RecordingSink, count: int) -> list[dict[str, Any]]:
+    """Once a client is subscribed, emit ``count`` events and wait until all are stored."""
+    await server.wait_for(lambda: server.subscribed_clients() == 1)
+    before = len(sink.timestamps())
+    events: list[dict[str, Any]] = await server.emit(count)
+    await sink.wait_for(lambda: len(sink.timestamps()) == before + count)
+    return events

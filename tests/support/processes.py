@@ -7,13 +7,14 @@ deadline, and stopped and awaited by its owner. Logs go to ``test-artifacts/``. 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -161,3 +162,12 @@ def error_lines(log: Path, since: int = 0) -> list[str]:
 def log_size(log: Path) -> int:
     """Current size of a log file (0 if absent): an offset for :func:`error_lines`."""
     return log.stat().st_size if log.exists() else 0
+
+
+def write_figures(out: Path, figures: dict[str, Any], hide: Sequence[str] = ("series",)) -> int:
+    """Write a script's figures as JSON, print them without ``hide``; 0 if they say ``ok``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n", "utf-8")
+    print(json.dumps({k: v for k, v in figures.items() if k not in hide}, indent=2))
+    print(f"figures written to {out}")
+    return 0 if figures["ok"] else 1

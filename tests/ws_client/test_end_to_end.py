@@ -11,7 +11,14 @@ import pytest
 
 from app.stores.connection import ConnectionState
 from app.stores.types import Source
-from tests.support.manager import TIMEOUT, FakeClock, RecordingSink, make_settings, running
+from tests.support.manager import (
+    TIMEOUT,
+    FakeClock,
+    RecordingSink,
+    delivered,
+    make_settings,
+    running,
+)
 from tests.support.scripted_server import ScriptedServer
 
 State = ConnectionState
@@ -68,9 +75,7 @@ async def test_resubscribe_uses_server_time_not_the_local_clock(
     """lastTimestamp is the newest received event's server time minus the 1 s overlap."""
     server.now_ms -= 3_600_000  # the server's clock is an hour behind ours
     async with running(server.url, sink), asyncio.timeout(TIMEOUT):
-        await server.wait_for(lambda: server.subscribed_clients() == 1)
-        events = await server.emit(5)
-        await sink.wait_for(lambda: len(sink.timestamps()) == 5)
+        events = await delivered(server, sink, 5)
         server.drop_all()
         await server.wait_for(lambda: any("lastTimestamp" in m for m in server.received))
     resubscribe = next(m for m in server.received if "lastTimestamp" in m)
@@ -85,9 +90,7 @@ async def test_silent_link_is_detected_within_the_silence_limit(
     """No frame, no ping and no pong for 0.5 s: the link is dropped and a new one opened."""
     settings = make_settings(silence_limit=0.5)
     async with running(server.url, sink, settings) as manager, asyncio.timeout(TIMEOUT):
-        await server.wait_for(lambda: server.subscribed_clients() == 1)
-        await server.emit(2)
-        await sink.wait_for(lambda: len(sink.timestamps()) == 2)
+        await delivered(server, sink, 2)
         loop = asyncio.get_running_loop()
         silent_at = loop.time()
         server.go_silent()
@@ -194,9 +197,7 @@ async def test_frame_beyond_the_hard_limit_costs_only_a_reconnect(
         await server.send_raw("x" * 5000)
         await manager.wait_for_state(State.RECONNECTING)
         assert "1009" in manager.store.reason
-        await server.wait_for(lambda: server.subscribed_clients() == 1)
-        await server.emit(2)
-        await sink.wait_for(lambda: len(sink.timestamps()) == 2)
+        await delivered(server, sink, 2)
 
 
 async def test_duplicates_are_dropped_and_counted(
@@ -218,9 +219,7 @@ async def test_outage_longer_than_the_catchup_window_records_a_gap(
 ) -> None:
     """Down for 10 server-minutes: the empty catch-up leads to a gap [last, reconnect]."""
     async with running(server.url, sink), asyncio.timeout(TIMEOUT):
-        await server.wait_for(lambda: server.subscribed_clients() == 1)
-        events = await server.emit(3)
-        await sink.wait_for(lambda: len(sink.timestamps()) == 3)
+        events = await delivered(server, sink, 3)
         await server.stop()
         server.now_ms += 600_000
         await server.start()
@@ -237,9 +236,7 @@ async def test_empty_catchup_when_events_were_expected_records_a_gap(
 ) -> None:
     """A server that replays nothing although the stream kept going leaves a recorded gap."""
     async with running(server.url, sink), asyncio.timeout(TIMEOUT):
-        await server.wait_for(lambda: server.subscribed_clients() == 1)
-        events = await server.emit(6)
-        await sink.wait_for(lambda: len(sink.timestamps()) == 6)
+        events = await delivered(server, sink, 6)
         await server.stop()
         server.catchup_window_ms = 0  # it forgot everything
         for _ in range(5):
@@ -255,9 +252,7 @@ async def test_short_quiet_outage_records_no_gap(
 ) -> None:
     """An empty catch-up after a blip in which the stream would not have spoken: no gap."""
     async with running(server.url, sink) as manager, asyncio.timeout(TIMEOUT):
-        await server.wait_for(lambda: server.subscribed_clients() == 1)
-        await server.emit(6)
-        await sink.wait_for(lambda: len(sink.timestamps()) == 6)
+        await delivered(server, sink, 6)
         server.catchup_window_ms = 0  # replays nothing, but nothing happened either
         server.drop_all()
         await server.wait_for(lambda: server.connections == 2 and server.subscribed_clients() == 1)
@@ -278,9 +273,7 @@ async def test_server_without_catchup_gets_a_gap_closed_by_live_data(
         running(server.url, sink, settings, clock=clock, catchup_wait=0.1),
         asyncio.timeout(TIMEOUT),
     ):
-        await server.wait_for(lambda: server.subscribed_clients() == 1)
-        events = await server.emit(3)
-        await sink.wait_for(lambda: len(sink.timestamps()) == 3)
+        events = await delivered(server, sink, 3)
         await server.stop()
         clock.now += 2.0  # longer than the 1 s window, as the client's clock sees it
         server.send_catchup = False

@@ -14,6 +14,7 @@ from tests.support.manager import (
     FlakyConnector,
     RecordingSink,
     RecordingSleep,
+    delivered,
     make_settings,
     running,
 )
@@ -174,9 +175,7 @@ async def test_reconnect_now_while_connected_reconnects_with_catchup(
 ) -> None:
     """A manual reconnect closes the live link and opens a new one that asks for catch-up."""
     async with running(server.url, sink) as manager, asyncio.timeout(TIMEOUT):
-        await server.wait_for(lambda: server.subscribed_clients() == 1)
-        await server.emit(2)
-        await sink.wait_for(lambda: len(sink.timestamps()) == 2)
+        await delivered(server, sink, 2)
         manager.reconnect_now()
         await server.wait_for(lambda: server.connections == 2 and server.subscribed_clients() == 1)
         assert "lastTimestamp" in server.received[-1]

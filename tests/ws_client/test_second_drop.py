@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.manager import TIMEOUT, RecordingSink, running
+from tests.support.manager import TIMEOUT, RecordingSink, delivered, running
 from tests.support.scripted_server import ScriptedServer
 
 STREAM = "customer.tutor.search"
@@ -38,17 +38,13 @@ def _ms(event: dict[str, Any]) -> int:
 async def _drop_before_the_reply(server: ScriptedServer, sink: RecordingSink) -> list[Any]:
     """Link 1 delivers 5 events; outage 1 (4 events); link 2 delivers 2 live events but no
     catch-up; outage 2 (3 events); then link 3 with catch-up. Returns link 2's events."""
-    await server.wait_for(lambda: server.subscribed_clients() == 1)
-    await server.emit(5)
-    await sink.wait_for(lambda: len(sink.timestamps()) == 5)
+    await delivered(server, sink, 5)
     await server.stop()
     for _ in range(4):
         server.make_event()
     server.send_catchup = False  # link 2 never gets its reply
     await server.start()
-    await server.wait_for(lambda: server.subscribed_clients() == 1)
-    on_link2 = await server.emit(2)
-    await sink.wait_for(lambda: len(sink.timestamps()) == 7)
+    on_link2 = await delivered(server, sink, 2)
     await server.stop()
     for _ in range(3):
         server.make_event()
