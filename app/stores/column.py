@@ -20,6 +20,7 @@ streams that get many events in one millisecond.
 
 from __future__ import annotations
 
+import math
 from array import array
 from bisect import bisect_left, bisect_right
 
@@ -39,6 +40,7 @@ COMPACT_AT = 1024
 """Dead prefix length from which the columns are compacted (if also half the column)."""
 BULK_MERGE = 32
 """Out-of-order points per stream and write above which the stream is re-sorted at once."""
+NAN = math.nan
 NEVER = -(2**62)
 """``newest_ms`` of a stream that has received nothing with server time yet."""
 
@@ -63,6 +65,7 @@ class Column:
         "newest_ms",
         "pending",
         "pending_keys",
+        "raw",
         "reset",
         "tail_keys",
         "tail_start",
@@ -79,6 +82,8 @@ class Column:
         """Most points kept; the oldest go first."""
         self.ts = array("q")
         self.vals = array("d")
+        self.raw = array("d")
+        """The raw value of each point (NaN: the source had none)."""
         self.meta = bytearray()
         self.keys = array("q")
         self.head = 0
@@ -88,7 +93,7 @@ class Column:
         self.version = 0
         self.epoch = 0
         self.checkpoints: list[tuple[int, int, int]] = []
-        self.pending: list[tuple[int, float, int, int]] = []
+        self.pending: list[tuple[int, float, int, int, float]] = []
         self.pending_keys: set[int] = set()
         """Keys of ``pending``, so a write cannot queue one event twice."""
         self.reset = False
@@ -117,7 +122,7 @@ class Column:
         """The dedupe keys of the points kept (a white-box view for tests; O(n))."""
         return set(self.keys[self.head :])
 
-    def add(self, ts: int, value: float, meta: int, key: int) -> None:
+    def add(self, ts: int, value: float, meta: int, key: int, raw: float = NAN) -> None:
         """Merge one point: the one append path of live events, catch-up and history.
 
         Counts the outcome in ``added``, ``duplicates`` or ``too_old`` (a full column would
@@ -130,10 +135,11 @@ class Column:
         if col and ts > col[-1]:
             col.append(ts)
             self.vals.append(value)
+            self.raw.append(raw)
             self.meta.append(meta)
             self.keys.append(key)
         elif col and ts == col[-1]:
-            if not self.at_tail(ts, value, meta, key):
+            if not self.at_tail(ts, value, meta, key, raw):
                 self.duplicates += 1
                 return
         elif self.has(ts, key):
@@ -143,10 +149,10 @@ class Column:
             self.too_old += 1
             return
         else:
-            self.place(ts, value, meta, key)
+            self.place(ts, value, meta, key, raw)
         self.added += 1
 
-    def at_tail(self, ts: int, value: float, meta: int, key: int) -> bool:
+    def at_tail(self, ts: int, value: float, meta: int, key: int, raw: float) -> bool:
         """Add a point at the newest timestamp (``ts == ts[-1]``); False for a duplicate.
 
         Busy streams get many events a millisecond. Their keys are kept in a set for that
@@ -169,6 +175,7 @@ class Column:
         if value > last or (value == last and meta >= meta_col[-1]):
             col.append(ts)
             vals.append(value)
+            self.raw.append(raw)
             meta_col.append(meta)
             self.keys.append(key)
             keys.add(key)
@@ -178,10 +185,11 @@ class Column:
         while i > start and vals[i - 1] == value and meta_col[i - 1] > meta:
             i -= 1
         if value != value or last != last or i < self.committed - self.dropped + self.head:
-            self.place(ts, value, meta, key)  # NaN ranks apart; sent points must not move
+            self.place(ts, value, meta, key, raw)  # NaN ranks apart; sent points must not move
             return True
         col.insert(i, ts)
         vals.insert(i, value)
+        self.raw.insert(i, raw)
         meta_col.insert(i, meta)
         self.keys.insert(i, key)
         keys.add(key)
@@ -211,7 +219,7 @@ class Column:
         elif code in LIVE_CODES:
             self.live_points += delta
 
-    def place(self, ts: int, value: float, meta: int, key: int) -> None:
+    def place(self, ts: int, value: float, meta: int, key: int, raw: float = NAN) -> None:
         """Append at the right edge when order allows, else queue an in-place insert."""
         col = self.ts
         if (
@@ -221,11 +229,12 @@ class Column:
         ):
             col.append(ts)
             self.vals.append(value)
+            self.raw.append(raw)
             self.meta.append(meta)
             self.keys.append(key)
             self.tail_ts = NEVER
         else:
-            self.pending.append((ts, value, meta, key))
+            self.pending.append((ts, value, meta, key, raw))
             self.pending_keys.add(key)
 
     def flush_pending(self) -> None:
@@ -238,19 +247,22 @@ class Column:
         self.tail_ts = NEVER
         if len(pending) > BULK_MERGE:
             h = self.head
-            rows = list(zip(self.ts[h:], self.vals[h:], self.meta[h:], self.keys[h:], strict=True))
+            columns = (self.ts[h:], self.vals[h:], self.meta[h:], self.keys[h:], self.raw[h:])
+            rows = list(zip(*columns, strict=True))
             rows.extend(pending)
             rows.sort(key=lambda r: (r[0], *rank(r[1], r[2])))
             self.ts = array("q", [r[0] for r in rows])
             self.vals = array("d", [r[1] for r in rows])
             self.meta = bytearray(r[2] for r in rows)
             self.keys = array("q", [r[3] for r in rows])
+            self.raw = array("d", [r[4] for r in rows])
             self.head = 0
             return
-        for ts, value, meta, key in pending:
+        for ts, value, meta, key, raw in pending:
             i = self._index_for(ts, value, meta)
             self.ts.insert(i, ts)
             self.vals.insert(i, value)
+            self.raw.insert(i, raw)
             self.meta.insert(i, meta)
             self.keys.insert(i, key)
 
@@ -279,7 +291,7 @@ class Column:
         self.dropped += stop - start
         self.tail_ts = NEVER
         if stop >= COMPACT_AT and stop * 2 >= len(ts):
-            del ts[:stop], self.vals[:stop], meta[:stop], self.keys[:stop]
+            del ts[:stop], self.vals[:stop], meta[:stop], self.keys[:stop], self.raw[:stop]
             self.head = 0
         return stop - start
 
@@ -289,7 +301,7 @@ class Column:
         for i in range(lo, bisect_right(self.ts, ts, lo)):
             if self.keys[i] == key:
                 self.count(self.meta[i], -1)
-                del self.ts[i], self.vals[i], self.meta[i], self.keys[i]
+                del self.ts[i], self.vals[i], self.meta[i], self.keys[i], self.raw[i]
                 self.reset = True
                 self.tail_ts = NEVER
                 return True
@@ -312,7 +324,7 @@ class Column:
     def points(self, start: int | None = None) -> list[Point]:
         """Points from list index ``start`` (default: the first live one) to the end."""
         i = self.head if start is None else start
-        return list(map(point, self.ts[i:], self.vals[i:], self.meta[i:]))
+        return list(map(point, self.ts[i:], self.vals[i:], self.meta[i:], self.raw[i:]))
 
 
 def first(checkpoint: tuple[int, int, int]) -> int:

@@ -8,6 +8,7 @@ so a point costs 25 bytes in the columns of :mod:`app.stores.column` and no Pyth
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from app.slots import slot_setter
 from app.stores.types import Source
 
 DAY_MS = 86_400_000
+NAN = math.nan
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,8 @@ class Point:
     normalized: float | None
     flag: str | None
     source: Source
+    raw: float | None = None
+    """The stream's own value (events per bucket, an amount...) where the source gave one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +70,12 @@ HISTORY_METAS = tuple(4 * code + f for code in HISTORY_CODES for f in range(4))
 LIVE_METAS = tuple(4 * code + f for code in LIVE_CODES for f in range(4))
 _UNPACK = tuple((FLAGS[m % 4], SOURCES[m // 4]) for m in range(4 * len(SOURCES)))
 
-_set_ts, _set_normalized, _set_flag, _set_source = (
-    slot_setter(Point, name) for name in ("ts_ms", "normalized", "flag", "source")
+_set_ts, _set_normalized, _set_flag, _set_source, _set_raw = (
+    slot_setter(Point, name) for name in ("ts_ms", "normalized", "flag", "source", "raw")
 )
 
 
-def point(ts: int, value: float, meta: int) -> Point:
+def point(ts: int, value: float, meta: int, raw: float) -> Point:
     """A :class:`Point` from packed columns, filling the slots directly (half the cost)."""
     flag, source = _UNPACK[meta]
     p = object.__new__(Point)
@@ -79,7 +83,20 @@ def point(ts: int, value: float, meta: int) -> Point:
     _set_normalized(p, None if value != value else value)  # NaN stands for None
     _set_flag(p, flag)
     _set_source(p, source)
+    _set_raw(p, None if raw != raw else raw)
     return p
+
+
+def raw_value(value: object) -> float:
+    """A point's raw value from the wire: a finite number, else NaN (never raises)."""
+    if value.__class__ is float:
+        return value if value - value == 0 else NAN
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return NAN
+    return NAN
 
 
 def rank(value: float, meta: int) -> tuple[bool, float, int]:

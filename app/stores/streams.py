@@ -41,12 +41,13 @@ from app.stores.points import (
     Point,
     StreamStats,
     payload_key,
+    raw_value,
 )
 from app.stores.types import FUTURE_TOLERANCE_MS, AddResult, Gap, GapState, Source
 
 __all__ = ["DAY_MS", "Delta", "Point", "StreamStats", "StreamStore"]
 
-_NAN = math.nan
+NAN = math.nan
 
 
 class StreamStore:
@@ -129,13 +130,17 @@ class StreamStore:
                 without_value += 1
                 continue
             flag = ev.get("anomalyFlag")
+            data = ev.get("data")
             if (ident := ev.get("id")) is not None:
                 key = hash((ts, ident))
             elif (seq := ev.get("seq")) is not None:
                 key = hash((ts, seq))
             else:
-                key = payload_key(ts, value, flag, ev.get("data"))
-            add(ts, value, base + flag_code.get(flag, 0), key)
+                key = payload_key(ts, value, flag, data)
+            raw = data.get("value") if data else None
+            if raw.__class__ is not float or raw - raw:  # not a finite float: look closer
+                raw = raw_value(raw)
+            add(ts, value, base + flag_code.get(flag, 0), key, raw)
         self.events_without_value += without_value
         self.future_dropped += future
         return self._finish(touched, source, cutoff, stale, future)
@@ -165,8 +170,15 @@ class StreamStore:
                     self.events_without_value += 1
                     continue
                 ident = sample.id
-                key = hash((ts, ident) if ident is not None else (ts, "h", value, sample.value))
-                add(ts, value, base + FLAG_CODE.get(sample.flag, 0), key)
+                raw = sample.value
+                key = hash((ts, ident) if ident is not None else (ts, "h", value, raw))
+                add(
+                    ts,
+                    value,
+                    base + FLAG_CODE.get(sample.flag, 0),
+                    key,
+                    NAN if raw is None else raw,
+                )
         result = self._finish(touched, source, cutoff, stale, 0)
         if source is Source.BACKFILL:
             self.backfilled_points += result.added
@@ -277,7 +289,7 @@ class StreamStore:
             c = self._streams[gap.stream] = Column(self._cap)
         if ts < self._cutoff_ms() or c.has(ts, key):
             return
-        c.place(ts, _NAN, SOURCE_BASE[Source.GAP], key)
+        c.place(ts, NAN, SOURCE_BASE[Source.GAP], key)
         c.flush_pending()
         c.trim_front(None)
         self._commit([c])
