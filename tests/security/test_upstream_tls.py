@@ -21,8 +21,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 from support.asgi_thread import serve_in_thread
 
-from app.auth import AuthMiddleware, TokenGate
 from app.config import Settings
+from app.security.auth import AuthMiddleware, TokenGate
 from app.services import Services
 from app.simulator import SimulatorConfig
 from app.simulator.app import create_app
