@@ -135,20 +135,20 @@ class HistoryEndpoint:
             busy.headers["Retry-After"] = str(HISTORY_RETRY_AFTER_S)
             await busy(scope, receive, send)
             return
-        size = 0
+        response: Response | None = None
         try:
             body = await asyncio.to_thread(
                 build_history, sim.model, sim.book.runs, query, sim.now()
             )
-            size = len(body)
             response = Response(body, media_type="application/json")
             del body
             await response(scope, receive, send)
         finally:
             self.slots.give()
-        del response
-        if size >= BIG_ANSWER_BYTES:
-            await asyncio.to_thread(release_free_memory)
+            big = response is not None and len(response.body) >= BIG_ANSWER_BYTES
+            response = None  # the body goes before the allocator is asked to give back
+            if big:
+                await asyncio.to_thread(release_free_memory)
 
 
 def _iso(seconds: float | None) -> str | None:
