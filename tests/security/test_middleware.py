@@ -156,7 +156,7 @@ async def test_security_headers_on_every_answer(http: httpx.AsyncClient) -> None
     for response in (page, await http.get("/api/data"), await http.get("/nothing-here")):
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["x-content-type-options"] == "nosniff"
-        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["referrer-policy"] == "same-origin"
     assert (
         (await http.get("/api/data"))
         .headers["content-security-policy"]
