@@ -195,3 +195,55 @@ def test_hostile_page_with_the_operators_cookie(
     finally:
         context.close()
     _assert_untouched(dash)
+
+
+WATCH_CSP = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation', (e) =>
+  window.__violations.push(e.effectiveDirective + ' ' + e.blockedURI));
+"""
+CHART_POINTS = (
+    "() => { const el = document.querySelector('.nicegui-echart');"
+    " const c = el && getElement(el.id.slice(1));"
+    " return !!(c && c.chart && c.chart.getOption().series[0].data.length > 0); }"
+)
+
+
+def test_pages_work_under_their_policy_and_refuse_framing(
+    browser: Browser, guarded_dashboard: Process, hostile_port: int
+) -> None:
+    """The login form and the dashboard (chart drawn, live, range switched) raise no CSP
+    violation and no console error; a page of another origin cannot frame the dashboard."""
+    dash = guarded_dashboard
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    console: list[str] = []
+    try:
+        context.add_init_script(WATCH_CSP)
+        page = context.new_page()
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text[:200]}"))
+        page.goto(f"{dash.url}/login")
+        assert page.evaluate("() => window.__violations") == []
+        with page.expect_navigation():
+            page.fill("#token", TOKEN)
+            page.click("button[type=submit]")
+        page.wait_for_function(CHART_POINTS, timeout=45_000, polling=100)
+        page.get_by_text("24h", exact=True).click()
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=connection-badge]')"
+            "?.textContent.trim() === 'Connected'",
+            timeout=30_000,
+        )
+        assert page.evaluate("() => window.__violations") == []
+        framing = context.new_page()
+        framing.goto(f"http://127.0.0.1:{hostile_port}/")
+        framing.evaluate(
+            "(url) => new Promise((done) => { const f = document.createElement('iframe');"
+            " f.onload = () => done(); f.src = url; document.body.append(f); })",
+            f"{dash.url}/",
+        )
+        (child,) = framing.main_frame.child_frames
+        assert not child.url.startswith(dash.url), "the dashboard loaded inside a frame"
+    finally:
+        context.close()
+    noisy = [line for line in console if line.startswith("error") or "Policy" in line]
+    assert noisy == []
