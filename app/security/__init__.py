@@ -6,8 +6,10 @@
 * :mod:`app.security.limits` - body caps and content types of state-changing requests;
 * :mod:`app.security.headers` - the Content-Security-Policy and the other answer headers;
 * :mod:`app.security.middleware` - the one ASGI middleware in front of everything;
-* :mod:`app.security.auth`, :mod:`app.security.throttle` - the token, sessions, login, logout
-  and the slowing of failed logins;
+* :mod:`app.security.auth` - the token gate and its middleware, the session registry;
+* :mod:`app.security.login` - the login form, ``POST /login`` and ``POST /logout``;
+* :mod:`app.security.throttle` - failed logins slowed per client address;
+* :mod:`app.security.ratelog` - refusals logged once per kind per minute;
 * :mod:`app.security.ui` - the logout control for the page header;
 * :mod:`app.security.wiring` - ``install(app, settings)``, the one call ``app.main`` makes.
 
