@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.protocol.topics import DEFAULT_TOPIC, check_topic
+from app.security.origins import check_allowed_host, check_allowed_origin
 
 
 class Settings(BaseSettings):
@@ -98,7 +99,7 @@ class Settings(BaseSettings):
         300.0, gt=0, description="embedded simulator's catch-up window, seconds"
     )
 
-    # --- access and TLS (see app/auth.py, app/upstream.py) --------------------------------
+    # --- access and TLS (see app/security/, app/upstream.py) ------------------------------
     auth_token: SecretStr = Field(
         "",  # validated into a SecretStr
         validate_default=True,
@@ -108,6 +109,19 @@ class Settings(BaseSettings):
     )
     auth_session_hours: float = Field(
         168.0, gt=0, description="how long a browser login lasts, hours"
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated extra Host names the dashboard answers to, 'name' (any "
+        "port) or 'name:port', e.g. a proxy's public name; its own names always pass",
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated extra origins (scheme://host[:port]) whose pages may open "
+        "WebSockets and send state-changing requests; the dashboard's own always may",
+    )
+    max_body_bytes: int = Field(
+        64 * 1024, ge=1024, description="larger request bodies are refused with 413, bytes"
     )
     simulator_token: SecretStr = Field(
         "",  # validated into a SecretStr
@@ -121,9 +135,9 @@ class Settings(BaseSettings):
         "system's; certificates are always verified",
     )
 
-    @field_validator("topics", mode="before")
+    @field_validator("topics", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
-    def _split_topics(cls, value: Any) -> Any:
+    def _split_lists(cls, value: Any) -> Any:
         if isinstance(value, str):
             value = [t.strip() for t in value.split(",") if t.strip()]
         return value
@@ -134,6 +148,16 @@ class Settings(BaseSettings):
         if not value:
             raise ValueError("at least one topic is needed")
         return [check_topic(t) for t in value]
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _check_hosts(cls, value: list[str]) -> list[str]:
+        return [str(check_allowed_host(h)) for h in value]
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        return [str(check_allowed_origin(o)) for o in value]
 
     @field_validator("simulator_url")
     @classmethod

@@ -10,10 +10,11 @@ import sys
 from fastapi.responses import JSONResponse
 from nicegui import app, ui
 
-from app import auth, status
+from app import status
 from app.config import Settings
 from app.logs import configure as configure_logging
 from app.pages import register_pages
+from app.security import auth, wiring
 from app.services import Services
 from app.simulator import SimulatorConfig, mount
 
@@ -32,8 +33,7 @@ async def wait_for_nicegui_server() -> None:
 def build(settings: Settings, services: Services | None = None) -> Services:
     """Create the services and register everything on NiceGUI's app; returns the services."""
     services = services or Services.create(settings)
-    if settings.auth_enabled:
-        auth.install(app, settings)
+    wiring.install(app, settings)  # Host/Origin, body caps, headers; login with a token
     if services.wait_until_serving is None:
         services.wait_until_serving = wait_for_nicegui_server
     if services.simulator is not None:

@@ -17,11 +17,11 @@ from typing import Any, cast
 from pydantic import TypeAdapter
 
 from app.protocol.models import SERVER_MESSAGE, BatchMessage, EventMessage
+from app.ratelog import RateLimitedLog
 from app.stores.connection import ConnectionStore
 from app.stores.streams import StreamStore
 from app.ws_client.heartbeat import SilenceWatch
 from app.ws_client.link import Link
-from app.ws_client.ratelog import RateLimitedLog
 from app.ws_client.recovery import Recovery
 from app.ws_client.session import Session
 from benchmarks.common import Figure, Report

@@ -3,7 +3,7 @@
 The client is owned by the caller (tests hand one a ``MockTransport`` or the simulator's
 ASGI app). The body is streamed and cut off past ``max_bytes``; a large body is parsed in
 a worker thread so the event loop keeps serving pages and live events meanwhile, and the
-memory that parse freed is then handed back to the OS (:mod:`app.history.memory`).
+memory that parse freed is then handed back to the OS (:mod:`app.memory`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime
 import httpx
 
 from app.history.errors import HistoryError, HistoryErrorKind, is_retryable_status
-from app.history.memory import release_free_memory
+from app.memory import release_free_memory
 from app.protocol import (
     HistoryResult,
     ProtocolError,

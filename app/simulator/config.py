@@ -34,7 +34,11 @@ class SimulatorConfig:
     max_gap_s: float = 10.0
     """After a stall longer than this, the generator skips ahead instead of catching up."""
     history_max_days: float = 31.0
-    history_max_points: int = 500_000
+    history_max_points: int = 200_000
+    """Points (buckets x streams) of one answer: 7 days of all 50 streams is 100,800 (~7 MB
+    of JSON); 200,000 is ~14 MB and ~45 MB while it is built. Larger asks get 400."""
+    history_max_concurrent: int = 2
+    """History answers built or being sent at once; more get 429 with Retry-After."""
     scenario_time_scale: float = 1.0
     """Multiplies scenario durations, ramps and settling (tests use small values)."""
     prefill: bool = True
@@ -54,6 +58,7 @@ class SimulatorConfig:
             "max_gap_s": self.max_gap_s > 0,
             "history_max_days": self.history_max_days > 0,
             "history_max_points": self.history_max_points >= 1,
+            "history_max_concurrent": self.history_max_concurrent >= 1,
             "scenario_time_scale": self.scenario_time_scale > 0,
         }
         bad = [name for name, ok in checks.items() if not ok]

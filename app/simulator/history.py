@@ -22,7 +22,11 @@ from app.simulator.external import from_run, from_world
 from app.simulator.generator import iso_ms
 from app.simulator.model import Model, normalize
 from app.simulator.scenarios import Run, multiplier
+from app.simulator.text import EXCERPT_CHARS, excerpt
 from app.simulator.world import CELLS_PER_DAY
+
+MAX_NAMES_SHOWN = 20
+"""An error lists at most this many unknown stream names, each clipped."""
 
 
 class HistoryError(Exception):
@@ -49,7 +53,7 @@ def _instant(params: Mapping[str, str], name: str) -> float:
         instant = datetime.fromisoformat(raw.strip())
     except ValueError:
         raise HistoryError(
-            400, "INVALID_TIME_RANGE", f"'{name}' is not an ISO 8601 time: {raw[:60]!r}"
+            400, "INVALID_TIME_RANGE", f"'{name}' is not an ISO 8601 time: {excerpt(raw)}"
         ) from None
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
@@ -83,8 +87,9 @@ def parse_query(
     names = [n.strip() for n in params.get("streams", "").split(",") if n.strip()]
     unknown = [n for n in names if catalog.get(n) is None]
     if unknown:
+        shown = [n[:EXCERPT_CHARS] for n in unknown[:MAX_NAMES_SHOWN]]
         raise HistoryError(
-            404, "STREAM_NOT_FOUND", f"unknown stream {unknown[0]!r}", {"streams": unknown}
+            404, "STREAM_NOT_FOUND", f"unknown stream {excerpt(unknown[0])}", {"streams": shown}
         )
     streams = tuple(s for n in dict.fromkeys(names) if (s := catalog.get(n))) or catalog.streams
     points = math.ceil((end - start) / interval) * len(streams)

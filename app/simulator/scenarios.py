@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from app.simulator.catalog import Catalog
+from app.simulator.text import excerpt
 
 
 class ScenarioError(Exception):
@@ -213,7 +214,7 @@ class ScenarioBook:
         """Start a scenario now; raises ScenarioError (404 unknown, 409 one already active)."""
         scenario = self.by_id.get(scenario_id)
         if scenario is None:
-            raise ScenarioError("SCENARIO_NOT_FOUND", 404, f"no scenario {scenario_id!r}")
+            raise ScenarioError("SCENARIO_NOT_FOUND", 404, f"no scenario {excerpt(scenario_id)}")
         current = self.active(now)
         if current is not None:
             raise ScenarioError(

@@ -33,11 +33,11 @@ from app.backoff import BackoffPolicy, should_retry
 from app.config import Settings
 from app.lifecycle import Lifecycle
 from app.protocol import ms_datetime, unsubscribe_frame
+from app.ratelog import RateLimitedLog
 from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
 from app.stores.types import EventSink
 from app.ws_client.heartbeat import SilenceWatch
 from app.ws_client.link import Connector, Link, close_link, websocket_connector
-from app.ws_client.ratelog import RateLimitedLog
 from app.ws_client.recovery import Recovery
 from app.ws_client.session import LinkEnded, Session, describe_close
 from app.ws_client.subscriptions import Subscriptions

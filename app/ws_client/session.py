@@ -31,11 +31,11 @@ from app.protocol import (
     event_time_ms,
     parse_frame,
 )
+from app.ratelog import RateLimitedLog
 from app.stores.connection import ConnectionStore, ReasonCode
 from app.stores.types import FUTURE_TOLERANCE_MS, EventSink, Source
 from app.ws_client.heartbeat import SilenceWatch, Verdict
 from app.ws_client.link import Link
-from app.ws_client.ratelog import RateLimitedLog
 from app.ws_client.recovery import Recovery
 
 log = logging.getLogger(__name__)

@@ -61,7 +61,7 @@ def test_login_then_live_page(browser: Browser, guarded_dashboard: Process) -> N
             timeout=30_000,
         )
         (session,) = [c for c in context.cookies() if c["name"] == "dashboard_session"]
-        assert session["httpOnly"] and session["sameSite"] == "Lax"
+        assert session["httpOnly"] and session["sameSite"] == "Strict"
         assert TOKEN not in session["value"]
 
         page.reload()

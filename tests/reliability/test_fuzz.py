@@ -18,11 +18,11 @@ from pydantic import BaseModel
 
 from app.protocol import ProtocolError, parse_frame
 from app.protocol.history import HistoryResult, parse_error_body, parse_history
+from app.ratelog import RateLimitedLog
 from app.stores.connection import ConnectionStore
 from app.stores.streams import StreamStore
 from app.stores.types import Source
 from app.ws_client.heartbeat import SilenceWatch
-from app.ws_client.ratelog import RateLimitedLog
 from app.ws_client.recovery import Recovery
 from app.ws_client.session import Session
 

@@ -175,7 +175,8 @@ def test_login_form_sets_a_session(guarded: Process) -> None:
         good = http.post("/login", data={"token": TOKEN, "next": "//evil.example/"})
         assert good.status_code == 303 and good.headers["location"] == "/"
         cookie = good.headers["set-cookie"]
-        assert "HttpOnly" in cookie and "SameSite=lax" in cookie and TOKEN not in cookie
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie and TOKEN not in cookie
+        assert "Secure" not in cookie  # plain http here
         assert http.get("/api/dashboard/status").status_code == 200
         assert http.get("/", headers={"Accept": "text/html"}).status_code == 200
         polling = http.get("/_nicegui_ws/socket.io/", params={"EIO": "4", "transport": "polling"})

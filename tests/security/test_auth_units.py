@@ -7,8 +7,9 @@ import logging
 import pytest
 from starlette.datastructures import Headers
 
-from app.auth import SESSION_COOKIE, TokenGate, access_warnings, is_loopback, login_page, safe_next
 from app.config import load_settings
+from app.security.auth import SESSION_COOKIE, TokenGate, access_warnings, is_loopback
+from app.security.login import login_page, safe_next
 from app.ws_client.link import _RedactCredentials
 
 TOKEN = "correct-horse-battery-staple-42"

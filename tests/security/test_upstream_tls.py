@@ -20,8 +20,8 @@ import pytest
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.auth import AuthMiddleware, TokenGate
 from app.config import Settings
+from app.security.auth import AuthMiddleware, TokenGate
 from app.services import Services
 from app.simulator import SimulatorConfig
 from app.simulator.app import create_app

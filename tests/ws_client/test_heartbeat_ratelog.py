@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from app.ratelog import RateLimitedLog
 from app.ws_client import SilenceWatch, Verdict
-from app.ws_client.ratelog import RateLimitedLog
 from tests.support.manager import FakeClock
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.history import memory
+from app import memory
 
 
 def test_release_free_memory_answers_and_never_raises() -> None:

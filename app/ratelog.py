@@ -1,7 +1,8 @@
 """Logging that says each kind of problem once per period, with a count of what it held back.
 
-A server spewing garbage at 100 frames/s must not flood the log; the counters in the
-connection store keep the exact numbers.
+A server spewing garbage at 100 frames/s, or a page hammering the dashboard with refused
+requests, must not flood the log: one line per kind per period says what is happening, the
+next one how many more there were; the counters keep the exact numbers.
 """
 
 from __future__ import annotations
