@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from app.protocol.topics import DEFAULT_TOPIC, check_topic
+from app.protocol.topics import check_topic
 from app.security.origins import check_allowed_host, check_allowed_origin
 
 
@@ -39,8 +39,9 @@ class Settings(BaseSettings):
         "empty: the embedded simulator",
     )
     topics: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: [DEFAULT_TOPIC],
-        description="comma-separated topics to subscribe to",
+        default_factory=lambda: ["*"],
+        description="comma-separated topics to follow ('*': every stream, 'domain.*', a "
+        "stream name, 'anomalies'); the grid shows what they deliver in full",
     )
     history_days: float = Field(7.0, gt=0, le=31, description="days of history loaded at start")
 

@@ -23,6 +23,7 @@ from app.history import HistoryClient, HistoryLoader
 from app.protocol import topics
 from app.simulator import Simulator, SimulatorConfig
 from app.stores.connection import ConnectionStore
+from app.stores.health import HealthBoard
 from app.stores.streams import StreamStore
 from app.ws_client import ConnectionManager
 
@@ -40,13 +41,14 @@ class Services:
     connection: ConnectionStore
     manager: ConnectionManager
     history: HistoryLoader
+    health: HealthBoard
     http: httpx.AsyncClient
     simulator: Simulator | None = None
     facts: StreamFacts = field(default_factory=StreamFacts.packaged)
     wait_until_serving: Callable[[], Awaitable[None]] | None = None
     prune_interval_s: float = 60.0
-    _starter: asyncio.Task[None] | None = None
-    _pruner: asyncio.Task[None] | None = None
+    health_interval_s: float = 0.5
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _started: bool = False
 
     @classmethod
@@ -84,12 +86,14 @@ class Services:
         simulator = (
             Simulator(SimulatorConfig.from_settings(settings)) if settings.embedded else None
         )
+        health = HealthBoard(streams, connection, facts, lambda: settings.topics)
         return cls(
             settings=settings,
             streams=streams,
             connection=connection,
             manager=manager,
             history=history,
+            health=health,
             http=http,
             simulator=simulator,
             facts=facts,
@@ -106,8 +110,11 @@ class Services:
         self._started = True
         if self.simulator is not None:
             await self.simulator.start()
-        self._starter = asyncio.create_task(self._start_clients(), name="services-start")
-        self._pruner = asyncio.create_task(self._prune_forever(), name="store-pruner")
+        self._tasks = [
+            asyncio.create_task(self._start_clients(), name="services-start"),
+            asyncio.create_task(self._prune_forever(), name="store-pruner"),
+            asyncio.create_task(self._tick_health(), name="health-board"),
+        ]
 
     async def _start_clients(self) -> None:
         if self.wait_until_serving is not None:
@@ -123,14 +130,22 @@ class Services:
             if dropped:
                 log.debug("retention dropped %d points", dropped)
 
+    async def _tick_health(self) -> None:
+        """One computation of every stream's health for all tabs and the status API."""
+        while True:
+            try:
+                self.health.tick()
+            except Exception:  # a bug must not stop the grid for good; it is logged
+                log.exception("health board tick failed")
+            await asyncio.sleep(self.health_interval_s)
+
     async def stop(self) -> None:
         """Stop everything :meth:`start` started, newest first, awaiting each task."""
-        for task in (self._pruner, self._starter):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        self._starter = self._pruner = None
+        for task in reversed(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
         await self.history.stop()
         await self.manager.stop()
         await self.http.aclose()

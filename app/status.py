@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from typing import Any
 
 from app.protocol import iso_utc
@@ -27,20 +28,47 @@ def status_body(services: Services) -> dict[str, Any]:
         # Same snapshot as eventsReceived, so the two can be compared (ingestion lag).
         counters["embeddedSimulatorEmitted"] = services.simulator.engine.emitted
     streams: dict[str, Any] = {}
-    for name in services.streams.stream_names():
-        stats = services.streams.stats(name)
-        load = services.history.state(name)
-        streams[name] = {
-            "history": load.status,
-            "historyError": load.error,
-            "historyPoints": stats.history_points,
-            "livePoints": stats.live_points,
-            "firstTimestamp": iso_utc(stats.first_ts_ms) if stats.first_ts_ms is not None else None,
-            "lastTimestamp": iso_utc(stats.last_ts_ms) if stats.last_ts_ms is not None else None,
-        }
+    health = services.health
+    now = time.time()
+    for name in dict.fromkeys([*health.followed(), *services.streams.stream_names()]):
+        streams[name] = _stream_status(services, name, now)
     body["streams"] = streams
+    body["dataAsOf"] = _iso(health.data_as_of)
     body["process"] = process_figures()
     return body
+
+
+def _stream_status(services: Services, name: str, now: float) -> dict[str, Any]:
+    """One stream's figures: its points, its history load, its health and freshness."""
+    stats = services.streams.stats(name)
+    load = services.history.state(name)
+    cell = services.health.cell(name)
+    fresh = services.health.fresh_at(name)
+    interval = services.health.interval_s(name)
+    limit = services.health.stale_after_s(name)
+    return {
+        "state": None if cell is None else cell.state,
+        "value": None if cell is None else cell.value,
+        "lastFreshAt": _iso(fresh),
+        "ageSeconds": None if fresh is None else round(now - fresh, 1),
+        "expectedIntervalSeconds": None if interval is None else round(interval, 3),
+        "staleAfterSeconds": None if limit is None else round(limit, 1),
+        "stale": cell is not None and cell.state == "stale",
+        "history": load.status,
+        "historyError": load.error,
+        "historyPoints": stats.history_points,
+        "livePoints": stats.live_points,
+        "firstTimestamp": _iso_ms(stats.first_ts_ms),
+        "lastTimestamp": _iso_ms(stats.last_ts_ms),
+    }
+
+
+def _iso(at: float | None) -> str | None:
+    return None if at is None else iso_utc(at * 1000)
+
+
+def _iso_ms(ms: int | None) -> str | None:
+    return None if ms is None else iso_utc(ms)
 
 
 def process_figures() -> dict[str, Any]:

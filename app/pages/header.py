@@ -15,6 +15,7 @@ from app.pages.status import (
     last_event_text,
     stale_text,
 )
+from app.security.ui import logout_button
 
 
 def _set(label: ui.label, text: str) -> None:
@@ -43,6 +44,7 @@ class Header:
             ui.button("Reconnect now", icon="refresh", on_click=self._reconnect).props(
                 "outline color=sky-3 dense no-caps"
             ).classes("px-2").mark("reconnect")
+            logout_button(services.settings.auth_enabled)
 
     async def _reconnect(self) -> None:
         await run_command(self._services.manager.reconnect_now())

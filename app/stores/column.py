@@ -61,6 +61,7 @@ class Column:
         "history_points",
         "keys",
         "live_points",
+        "live_received",
         "meta",
         "newest_ms",
         "pending",
@@ -104,6 +105,8 @@ class Column:
         self.too_old = 0
         self.history_points = 0
         self.live_points = 0
+        self.live_received = 0
+        """Live events ever added (never decreases; the cadence learns from it)."""
         self.newest_ms = NEVER
         self.without_value = 0
         self.committed = 0

@@ -202,6 +202,11 @@ class ConnectionStore:
         return self._connected_since
 
     @property
+    def last_message_at(self) -> float | None:
+        """When the last frame arrived (epoch s): how fresh the data on screen is."""
+        return self._last_message_at
+
+    @property
     def last_error(self) -> str | None:
         return self._last_error
 

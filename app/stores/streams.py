@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import math
 import time
-from bisect import bisect_right
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 
 from app.protocol import HistorySample, StreamEvent, datetime_ms
@@ -206,6 +207,8 @@ class StreamStore:
             if c.added:
                 added += c.added
                 c.count(base, c.added)
+                if source is Source.LIVE:
+                    c.live_received += c.added
                 c.added = 0
                 c.dirty = True
             c.flush_pending()
@@ -363,6 +366,30 @@ class StreamStore:
         if not len(c):
             return StreamStats(c.history_points, c.live_points, None, None)
         return StreamStats(c.history_points, c.live_points, c.ts[c.head], c.ts[-1])
+
+    def live_received(self, stream: str) -> int:
+        """Live events of ``stream`` ever added (duplicates excluded); never decreases."""
+        c = self._streams.get(stream)
+        return 0 if c is None else c.live_received
+
+    def latest(self, stream: str) -> tuple[int, float, float] | None:
+        """``(ts_ms, normalized, raw)`` of the newest point with a value (raw NaN: none)."""
+        c = self._streams.get(stream)
+        if c is None:
+            return None
+        vals = c.vals
+        for i in range(len(c.ts) - 1, c.head - 1, -1):
+            if vals[i] == vals[i]:  # gap markers are NaN
+                return c.ts[i], vals[i], c.raw[i]
+        return None
+
+    def window(self, stream: str, start_ms: int) -> tuple[array[int], array[float]]:
+        """Timestamps and normalized values of ``stream`` from ``start_ms`` on (copies)."""
+        c = self._streams.get(stream)
+        if c is None:
+            return array("q"), array("d")
+        i = bisect_left(c.ts, start_ms, c.head)
+        return c.ts[i:], c.vals[i:]
 
     def without_value(self, stream: str) -> int:
         """Events of ``stream`` that carried no normalized value (not plotted)."""
