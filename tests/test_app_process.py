@@ -25,18 +25,20 @@ def dashboard() -> Iterator[Process]:
 
 
 def test_dashboard_connects_to_its_embedded_simulator_and_loads_history(dashboard: Process) -> None:
-    """The status endpoint shows the link up and 7 days of the default stream's history."""
+    """By default every stream is followed: the link is up and all 50 have 7 days of history."""
     body = wait_until(
         lambda: (
             (s := status(dashboard))["connection"]["state"] == "connected"
-            and s["streams"].get("customer.tutor.search", {}).get("historyPoints")
+            and len(s["streams"]) == 50
+            and all(v["history"] == "loaded" for v in s["streams"].values())
+            and all(v["state"] in ("normal", "warning", "critical") for v in s["streams"].values())
             and s
         ),
         timeout=30,
-        what="connected with history",
+        what="connected with the history of every stream",
     )
     conn = body["connection"]
-    assert conn["url"].endswith("/ws") and conn["confirmedTopics"] == ["customer.tutor.search"]
+    assert conn["url"].endswith("/ws") and conn["confirmedTopics"] == ["*"]
     stream = body["streams"]["customer.tutor.search"]
     assert stream["history"] == "loaded" and stream["historyError"] is None
     first = datetime.fromisoformat(stream["firstTimestamp"])

@@ -9,12 +9,12 @@ memory that parse freed is then handed back to the OS (:mod:`app.memory`).
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections.abc import Sequence
 from datetime import datetime
 
 import httpx
 
+from app.explain import explain
 from app.history.errors import HistoryError, HistoryErrorKind, is_retryable_status
 from app.memory import release_free_memory
 from app.protocol import (
@@ -88,9 +88,8 @@ class HistoryClient:
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             raise HistoryError(f"bad history URL {self.url}: {exc}", kind="network") from exc
         except httpx.HTTPError as exc:
-            raise HistoryError(
-                f"could not reach {self.url}: {_describe(exc)}", kind="network", retryable=True
-            ) from exc
+            why = explain(exc, self.url, self.timeout)
+            raise HistoryError(why.text, kind="network", retryable=True, detail=why.detail) from exc
         outcome = await self._interpret(status, phrase, body)
         if isinstance(outcome, HistoryError):
             raise outcome
@@ -170,23 +169,3 @@ def _status_error(status: int, phrase: str, body: bytes) -> HistoryError:
 def _snippet(body: bytes, limit: int = 160) -> str:
     text = " ".join(body[: limit * 4].decode("utf-8", "replace").split())
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
-def _describe(exc: httpx.HTTPError) -> str:
-    cert = _cert_error(exc)
-    if cert is not None:
-        why = cert.verify_message or cert.reason or str(cert)
-        return f"TLS certificate not trusted ({why}); give its CA with --simulator-ca-file"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-def _cert_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
-    """The certificate verification failure behind ``exc``, if that is what it is."""
-    seen: BaseException | None = exc
-    for _ in range(8):  # the chain httpx -> httpcore -> ssl is short
-        if seen is None:
-            return None
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None

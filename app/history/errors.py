@@ -31,9 +31,12 @@ class HistoryError(Exception):
         status: int | None = None,
         code: str | None = None,
         retryable: bool = False,
+        detail: str = "",
     ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.detail = detail
+        """The technical text behind ``reason`` (an exception chain, a response), or ""."""
         self.kind: HistoryErrorKind = kind
         self.status = status
         self.code = code

@@ -225,7 +225,7 @@ class HistoryLoader:
             if delay is None and _refusal(exc):
                 refused.append(exc)
             for load in loads:
-                self._fail(load, exc.reason, delay)
+                self._fail(load, exc.reason, delay, exc.detail)
             self.model.changed()
 
         result = await self._fetch(window, names, self._max_attempts, attempt, failed)
@@ -249,13 +249,14 @@ class HistoryLoader:
         stamp = self._now()
         for load in loads:
             load.status, load.error, load.loaded_at = "loaded", None, stamp
+            load.error_detail = ""
             load.points = len(result.streams.get(load.stream, ()))
         self.model.add_events(result.events)
         self.model.baselines.update(result.baselines)
         self.model.changed()
 
-    def _fail(self, load: StreamLoad, reason: str, delay: float | None) -> None:
-        load.status, load.error = "error", reason
+    def _fail(self, load: StreamLoad, reason: str, delay: float | None, detail: str = "") -> None:
+        load.status, load.error, load.error_detail = "error", reason, detail
         load.next_retry_at = None if delay is None else self._now() + timedelta(seconds=delay)
 
     async def _backfill(self, gap: Gap) -> None:

@@ -31,6 +31,8 @@ class StreamLoad:
     stream: str
     status: LoadStatus = "idle"
     error: str | None = None
+    error_detail: str = ""
+    """The technical text behind ``error`` (shown one click away)."""
     loaded_at: datetime | None = None
     points: int = 0
     """Samples the last successful load returned for this stream."""

@@ -12,25 +12,35 @@ from pathlib import Path
 from nicegui import app, ui
 
 from app.pages.contracts import DashboardServices
-from app.pages.dashboard import Subscriptions, page_builder
+from app.pages.dashboard import page_builder
 from app.pages.export import register_export
+from app.pages.subscriptions import Subscriptions
 
 __all__ = ["register_pages"]
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_URL = "/dashboard-static"
+SCRIPTS = ("prefs.js", "livechart.js", "statusgrid.js")
+STYLES = ("dashboard.css",)
 
 
-def _script_url() -> str:
+def _url(name: str) -> str:
     # The content hash in the URL lets browsers cache the file and still see every change.
-    digest = hashlib.sha256((STATIC_DIR / "livechart.js").read_bytes()).hexdigest()[:12]
-    return f"{STATIC_URL}/livechart.js?v={digest}"
+    digest = hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+    return f"{STATIC_URL}/{name}?v={digest}"
+
+
+def head_html() -> str:
+    """The page's own stylesheet and scripts (served from this package, never inline)."""
+    styles = "".join(f'<link rel="stylesheet" href="{_url(n)}">' for n in STYLES)
+    scripts = "".join(f'<script src="{_url(n)}"></script>' for n in SCRIPTS)
+    return styles + scripts
 
 
 def register_pages(services: DashboardServices) -> None:
     """Define ``/`` and ``GET /api/dashboard/export`` on NiceGUI's app."""
     app.add_static_files(STATIC_URL, STATIC_DIR)
     subscriptions = Subscriptions(list(services.settings.topics))
-    page = page_builder(services, subscriptions, _script_url())
+    page = page_builder(services, subscriptions, head_html())
     ui.page("/", title=services.settings.title)(page)
     register_export(services)

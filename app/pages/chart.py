@@ -1,147 +1,74 @@
-"""The live ECharts time series of one stream, fed by deltas from the stream store.
+"""The live ECharts time series of up to six streams, fed by deltas from the stream store.
 
 The element's ``options`` hold the chart's look only; the points travel as ordered JS
-calls (``static/livechart.js``): one ``reset`` with the whole series when the tab has
-connected (or switches stream, or the store starts a new epoch), then ``append`` calls
-with only the rows that are new since the previous push.
+calls (``static/livechart.js``): ``layout`` names the streams and their colours, one
+``reset`` per stream with its whole series when the tab has connected (or the stream was
+added, or the store started a new epoch for it), then ``append`` calls with only the rows
+that are new since the previous push.
 
 Why the points are not in ``options``: NiceGUI embeds element props in the page HTML
 (escaped in Python) and the browser turns them into reactive Vue state. Measured with
 100,000 points: 1.3 s of blocked event loop per page build, 3.4 MB of HTML and about 5 s
 in the browser, long enough for NiceGUI's handshake to time out and the tab to reload
 forever. Sent after the handshake as one JS call, encoded off the event loop, the same
-series never touches Vue. A reload or a late tab gets the whole series once, through
-that first ``reset``.
+series never touches Vue. A reload or a late tab gets every series once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from nicegui import ui
 
 from app.pages.contracts import StreamsView
 from app.pages.series import chart_rows, wire_rows
+from app.pages.view import DEFAULT_RANGE, RANGES
 from app.stores.streams import Point
 
-PRESETS: Final[dict[str, int]] = {
-    "1h": 3_600_000,
-    "6h": 6 * 3_600_000,
-    "24h": 24 * 3_600_000,
-    "7d": 7 * 24 * 3_600_000,
-}
-DEFAULT_PRESET: Final = "7d"
-
-_TEXT = "#cbd5e1"
-_MUTED = "#64748b"
-_GRID = "rgba(148, 163, 184, 0.15)"
-LINE_COLOR: Final = "#38bdf8"
-WARNING_COLOR: Final = "#f59e0b"
-CRITICAL_COLOR: Final = "#ef4444"
+PALETTE: Final = ("#0ea5e9", "#f97316", "#10b981", "#d946ef", "#8b5cf6", "#eab308")
+"""Series colours, in the order streams are added (distinct in both themes)."""
 
 
 def preset_window(preset: str, newest_ms: int | None) -> tuple[int, int] | None:
     """The dataZoom window of a preset, anchored at the newest point (None: no data)."""
     if newest_ms is None:
         return None
-    return newest_ms - PRESETS.get(preset, PRESETS[DEFAULT_PRESET]), newest_ms
+    return newest_ms - RANGES.get(preset, RANGES[DEFAULT_RANGE]), newest_ms
 
 
 def _zoom() -> list[dict[str, Any]]:
     common: dict[str, Any] = {"xAxisIndex": 0, "filterMode": "filter", "start": 0, "end": 100}
-    slider = {
-        "type": "slider",
-        "height": 22,
-        "bottom": 8,
-        "borderColor": _GRID,
-        "textStyle": {"color": _MUTED},
-        "dataBackground": {"lineStyle": {"color": _MUTED}, "areaStyle": {"color": _GRID}},
-        **common,
-    }
+    slider = {"type": "slider", "height": 22, "bottom": 8, **common}
     return [{"type": "inside", **common}, slider]
 
 
 def chart_options() -> dict[str, Any]:
-    """The ECharts option without data: line with area, baseline at 50, flag markers, zoom."""
+    """The ECharts option without data: the axes, legend, tooltip and zoom (series come from
+    ``livechart.js``, colours from the page's theme)."""
     return {
         "animation": False,
         "backgroundColor": "transparent",
-        "textStyle": {"color": _TEXT},
-        "grid": {"left": 48, "right": 24, "top": 36, "bottom": 64},
-        "legend": {
-            "top": 4,
-            "right": 16,
-            "textStyle": {"color": _TEXT},
-            "data": ["normalized", "warning", "critical"],
-        },
-        "tooltip": {
-            "trigger": "axis",
-            ":formatter": "LiveChart.tooltip",
-            "backgroundColor": "#0f172a",
-            "borderColor": "#334155",
-            "textStyle": {"color": "#e2e8f0"},
-        },
-        "xAxis": {
-            "type": "time",
-            "axisLine": {"lineStyle": {"color": _MUTED}},
-            "axisLabel": {"color": _TEXT, "hideOverlap": True},
-            "splitLine": {"show": False},
-        },
+        "useUTC": True,
+        "grid": {"left": 56, "right": 20, "top": 36, "bottom": 64},
+        "legend": {"top": 4, "left": 56, "right": 12, "type": "scroll"},
+        "tooltip": {"trigger": "axis", ":formatter": "LiveChart.tooltip"},
+        "xAxis": {"type": "time", "axisLabel": {"hideOverlap": True}, "splitLine": {"show": False}},
         "yAxis": {
             "type": "value",
             "min": 0,
             "max": 100,
             "interval": 25,
-            "name": "normalized",
-            "nameTextStyle": {"color": _MUTED},
-            "axisLabel": {"color": _TEXT},
-            "splitLine": {"lineStyle": {"color": _GRID}},
+            "name": "normalized (50 = usual)",
+            "nameLocation": "middle",
+            "nameRotate": 90,
+            "nameGap": 36,
         },
         "dataZoom": _zoom(),
-        "series": [
-            {
-                "id": "line",
-                "name": "normalized",
-                "type": "line",
-                "data": [],
-                "encode": {"x": 0, "y": 1},
-                "showSymbol": False,
-                "connectNulls": False,
-                "sampling": "lttb",
-                "color": LINE_COLOR,
-                "lineStyle": {"width": 1.5},
-                "areaStyle": {"opacity": 0.15},
-                "markLine": {
-                    "silent": True,
-                    "symbol": "none",
-                    "lineStyle": {"color": CRITICAL_COLOR, "type": "dashed", "width": 1.5},
-                    "label": {
-                        "color": CRITICAL_COLOR,
-                        "position": "insideStartTop",
-                        "formatter": "baseline 50",
-                    },
-                    "data": [{"yAxis": 50}],
-                },
-            },
-            _marks("warning", WARNING_COLOR, 6),
-            _marks("critical", CRITICAL_COLOR, 8),
-        ],
-    }
-
-
-def _marks(name: str, color: str, size: int) -> dict[str, Any]:
-    return {
-        "id": name,
-        "name": name,
-        "type": "scatter",
-        "data": [],
-        "symbolSize": size,
-        "color": color,
-        "large": True,
-        "largeThreshold": 2000,
-        "z": 3,
+        "series": [],
     }
 
 
@@ -155,81 +82,142 @@ def _encode_series(points: list[Point]) -> tuple[str, int | None, int]:
     return _js(wire_rows(rows)), (rows[-1].ts_ms if rows else None), len(rows)
 
 
+@dataclass(slots=True)
+class Feed:
+    """What the browser holds of one stream: the store version it is at, its newest point."""
+
+    stream: str
+    color: str
+    version: int | None = None
+    """Store version the browser is at; None: it needs the whole series."""
+    last_ms: int | None = None
+    count: int | None = None
+
+
 class LiveChart:
-    """One tab's chart of one stream; :meth:`push` sends what changed since the last call.
+    """One tab's chart; :meth:`push` sends what changed since the last call.
 
     The browser holds nothing until the first :meth:`push` (after the tab connected) sends
-    the whole series; whole series are encoded in a worker thread from a snapshot taken on
+    every series; whole series are encoded in a worker thread from a snapshot taken on
     the event loop, so a 100,000-point series does not stall other tabs or the upstream.
     """
 
-    def __init__(self, streams: StreamsView, stream: str, preset: str = DEFAULT_PRESET) -> None:
+    def __init__(
+        self, streams: StreamsView, shown: Sequence[str], preset: str | None = DEFAULT_RANGE
+    ) -> None:
         self._streams = streams
-        self.stream = stream
         self.preset = preset
-        self._version: int | None = None
-        """Store version the browser is at; None: it needs the whole series."""
-        self._last_ms: int | None = None
-        self._count: int | None = None
+        self.feeds: list[Feed] = []
         self._lock = asyncio.Lock()
+        self._laid_out = False
         self.element = ui.echart(chart_options()).classes("w-full h-full").mark("live-chart")
+        self._arrange(shown)
+
+    @property
+    def streams(self) -> list[str]:
+        return [f.stream for f in self.feeds]
+
+    @property
+    def colors(self) -> dict[str, str]:
+        return {f.stream: f.color for f in self.feeds}
 
     @property
     def point_count(self) -> int | None:
-        """Points (including gap breaks) sent to the browser; None before the first push."""
-        return self._count
+        """Points (including gap breaks) sent for all streams; None before the first push."""
+        counts = [f.count for f in self.feeds]
+        return None if any(c is None for c in counts) else sum(c or 0 for c in counts)
 
     @property
     def newest_ms(self) -> int | None:
-        """Timestamp of the newest point sent."""
-        return self._last_ms
+        """Timestamp of the newest point sent, over all streams."""
+        return max((f.last_ms for f in self.feeds if f.last_ms is not None), default=None)
 
     @property
     def pending(self) -> bool:
-        """Whether :meth:`push` has something to send (two integer reads, no store copy)."""
-        version = self._version
-        return version is None or self._streams.stream_version(self.stream) > version
+        """Whether :meth:`push` has something to send (integer reads, no store copy)."""
+        if not self._laid_out:
+            return True
+        version = self._streams.stream_version
+        return any(f.version is None or version(f.stream) > f.version for f in self.feeds)
 
     async def push(self) -> int:
-        """Send what changed since the last push (the whole series the first time)."""
+        """Send what changed since the last push (whole series the first time)."""
         async with self._lock:
-            if self._version is None:
-                return await self._replace()
-            delta = self._streams.changes_since(self.stream, self._version)
-            if delta.version == self._version:
-                return 0
-            points = delta.points
-            behind = points and self._last_ms is not None and points[0].ts_ms < self._last_ms
-            if delta.reset or behind:
-                # A new epoch, or a point that does not extend the right edge: resend it all.
-                return await self._replace()
-            self._version = delta.version
-            return self._append(delta.points, delta.trimmed)
+            self._layout()
+            sent = 0
+            for feed in list(self.feeds):
+                sent += await self._push_feed(feed)
+            return sent
 
-    async def show(self, stream: str) -> int:
-        """Switch to ``stream``: its whole series is sent once."""
+    async def show(self, streams: Sequence[str], preset: str | None = None) -> None:
+        """Show ``streams`` (new ones are sent whole, kept ones keep their points)."""
         async with self._lock:
-            self.stream = stream
-            return await self._replace()
+            if preset is not None:
+                self.preset = preset
+            self._arrange(streams)
+            self._laid_out = False
+            self._layout()
+            for feed in list(self.feeds):
+                if feed.version is None:
+                    await self._replace(feed)
+            self.set_preset(self.preset)
 
-    def set_preset(self, preset: str) -> None:
-        """Zoom to a preset window anchored at the newest point."""
+    def set_preset(self, preset: str | None) -> None:
+        """Zoom to a preset window anchored at the newest point (None: keep the free zoom)."""
         self.preset = preset
-        window = preset_window(preset, self._last_ms)
+        window = None if preset is None else preset_window(preset, self.newest_ms)
         if window is not None:
             self._run(f"LiveChart.zoom({self.element.id},{window[0]},{window[1]})")
 
-    def _append(self, points: list[Point], trimmed: int) -> int:
+    def reset_zoom(self) -> None:
+        """Show the whole range; no preset is active afterwards."""
+        self.preset = None
+        self._run(f"LiveChart.resetZoom({self.element.id})")
+
+    def _arrange(self, streams: Sequence[str]) -> None:
+        kept = {f.stream: f for f in self.feeds}
+        taken = {f.color for f in self.feeds if f.stream in streams}
+        free = [c for c in PALETTE if c not in taken]
+        feeds: list[Feed] = []
+        for stream in dict.fromkeys(streams):
+            feed = kept.get(stream)
+            if feed is None:
+                feed = Feed(stream, free.pop(0) if free else PALETTE[len(feeds) % len(PALETTE)])
+            feeds.append(feed)
+        self.feeds = feeds
+
+    def _layout(self) -> None:
+        if self._laid_out:
+            return
+        self._laid_out = True
+        items = [{"key": f.stream, "name": f.stream, "color": f.color} for f in self.feeds]
+        self._run(f"LiveChart.layout({self.element.id},{_js(items)})")
+
+    async def _push_feed(self, feed: Feed) -> int:
+        if feed.version is None:
+            return await self._replace(feed)
+        delta = self._streams.changes_since(feed.stream, feed.version)
+        if delta.version == feed.version:
+            return 0
+        points = delta.points
+        behind = points and feed.last_ms is not None and points[0].ts_ms < feed.last_ms
+        if delta.reset or behind:
+            # A new epoch, or a point that does not extend the right edge: resend it all.
+            return await self._replace(feed)
+        feed.version = delta.version
+        return self._append(feed, points, delta.trimmed)
+
+    def _append(self, feed: Feed, points: list[Point], trimmed: int) -> int:
         trim_before: int | None = None
         if trimmed:
-            trim_before = self._streams.stats(self.stream).first_ts_ms
-        rows = chart_rows(points, after_ms=self._last_ms)
+            trim_before = self._streams.stats(feed.stream).first_ts_ms
+        rows = chart_rows(points, after_ms=feed.last_ms)
         if not rows and not trimmed:
             return 0
         if rows:
-            self._last_ms = rows[-1].ts_ms
-        self._count = max(0, (self._count or 0) + len(rows) - trimmed)
-        args = f"{self.element.id},{_js(wire_rows(rows))}"
+            feed.last_ms = rows[-1].ts_ms
+        feed.count = max(0, (feed.count or 0) + len(rows) - trimmed)
+        args = f"{self.element.id},{_js(feed.stream)},{_js(wire_rows(rows))}"
         if trim_before is not None:
             args += f",{trim_before}"
         elif trimmed:  # everything was evicted
@@ -237,15 +225,16 @@ class LiveChart:
         self._run(f"LiveChart.append({args})")
         return len(rows)
 
-    async def _replace(self) -> int:
+    async def _replace(self, feed: Feed) -> int:
         version = self._streams.version
-        snapshot = self._streams.series(self.stream)  # a copy, taken on the event loop
-        rows, self._last_ms, count = await asyncio.to_thread(_encode_series, snapshot)
-        self._version = version
-        self._count = count
-        window = preset_window(self.preset, self._last_ms)
-        start, end = window if window is not None else (None, None)
-        self._run(f"LiveChart.reset({self.element.id},{rows},{_js(start)},{_js(end)})")
+        snapshot = self._streams.series(feed.stream)  # a copy, taken on the event loop
+        rows, feed.last_ms, count = await asyncio.to_thread(_encode_series, snapshot)
+        feed.version = version
+        feed.count = count
+        window = None if self.preset is None else preset_window(self.preset, self.newest_ms)
+        # Without a window (a free zoom, or no data yet) the browser keeps its view.
+        zoom = "" if window is None else f",{window[0]},{window[1]}"
+        self._run(f"LiveChart.reset({self.element.id},{_js(feed.stream)},{rows}{zoom})")
         return count
 
     def _run(self, code: str) -> None:

@@ -13,6 +13,7 @@ from typing import Protocol
 from app.config import Settings
 from app.facts import StreamFacts
 from app.stores.connection import ConnectionStore
+from app.stores.health import HealthBoard
 from app.stores.streams import StreamStore
 
 StreamsView = StreamStore
@@ -58,6 +59,8 @@ class DashboardServices(Protocol):
     def history(self) -> Loader: ...
     @property
     def facts(self) -> StreamFacts: ...
+    @property
+    def health(self) -> HealthBoard: ...
 
 
 async def run_command(result: object) -> None:

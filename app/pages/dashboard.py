@@ -1,9 +1,11 @@
-"""The dashboard page: header, counters, stream selector, presets and the live chart.
+"""The dashboard page: header, status grid, chart of up to six streams, counters.
 
 Each tab builds its own view of the shared stores and runs one short ``ui.timer`` that
-pushes chart deltas as soon as its stream changed (at most one push per ``push_interval``)
-and refreshes the status texts; nothing here talks to the upstream link except through the
-manager's and the loader's commands.
+pushes chart deltas as soon as a shown stream changed (at most one push per
+``push_interval``), forwards the grid's changed cells, and refreshes the texts. What the
+tab shows lives in its URL (:mod:`app.pages.view`): every change is pushed to the
+browser's history and Back brings the previous view back. Nothing here talks to the
+upstream link except through the manager's and the loader's commands.
 """
 
 from __future__ import annotations
@@ -13,15 +15,21 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
+from urllib.parse import urlencode
 
 from nicegui import ui
-from nicegui.events import ValueChangeEventArguments
+from nicegui.events import GenericEventArguments
 
-from app.pages.chart import DEFAULT_PRESET, PRESETS, LiveChart
+from app.pages.chart_panel import ChartPanel
 from app.pages.contracts import DashboardServices, run_command
+from app.pages.grid import GridPanel
 from app.pages.header import CounterStrip, Header
-from app.protocol.topics import DEFAULT_TOPIC, expand, is_topic
+from app.pages.series import zone
+from app.pages.status import as_of_text
+from app.pages.subscriptions import Subscriptions
+from app.pages.view import View, default_stream, parse_view
+from app.protocol.topics import DEFAULT_TOPIC
 
 log = logging.getLogger(__name__)
 
@@ -45,135 +53,47 @@ slack, a late push moves back to just after the flush within a few pushes.
 """
 
 
-class Subscriptions:
-    """The streams open tabs show; the manager subscribes to them plus the configured topics.
-
-    One upstream connection serves every tab, so a tab switching streams must not take
-    another tab's stream away: the subscription is the union.
-    """
-
-    def __init__(self, configured: list[str]) -> None:
-        self._configured = list(configured)
-        self._by_tab: dict[str, str] = {}
-
-    def topics(self) -> list[str]:
-        """Configured topics first, then every stream a tab shows that they do not cover.
-
-        A stream whose name is no valid topic (it came from the wire: markup, spaces...)
-        cannot be subscribed to by name; it is left out rather than failing every tab's
-        subscription, and keeps arriving under ``*`` or its domain's pattern, if at all.
-        """
-        shown = {s for s in self._by_tab.values() if is_topic(s)}
-        covered = set(expand(self._configured, sorted(shown)))
-        extra = sorted(shown - covered)
-        return [*self._configured, *extra]
-
-    def select(self, tab: str, stream: str) -> list[str]:
-        """Record that ``tab`` shows ``stream``; returns the topics to subscribe to."""
-        self._by_tab[tab] = stream
-        return self.topics()
-
-    def release(self, tab: str) -> list[str]:
-        """Forget a closed tab; returns the topics to subscribe to."""
-        self._by_tab.pop(tab, None)
-        return self.topics()
-
-
-def _toggle(element: ui.element, visible: bool) -> None:
-    if element.visible != visible:
-        element.set_visibility(visible)
-
-
 class Dashboard:
     """One tab's dashboard."""
 
-    def __init__(
-        self, services: DashboardServices, subscriptions: Subscriptions, stream: str
-    ) -> None:
+    def __init__(self, services: DashboardServices, subscriptions: Subscriptions, view: View):
         self._services = services
         self._subs = subscriptions
         self._client = ui.context.client
-        names = sorted(set(services.facts.names) | set(services.streams.stream_names()))
-        self.header = Header(services, lambda: self.chart.stream)
-        with ui.column().classes("w-full max-w-screen-2xl mx-auto px-4 py-3 gap-3"):
+        self.view = view
+        self.zone = "UTC"
+        """The IANA zone this tab shows times in (the browser tells, see prefs.js)."""
+        self.local_time = False
+        """True when the operator chose the browser's zone over UTC."""
+        self.header = Header(services, lambda: self.zone, lambda: self.local_time)
+        with ui.column().classes("w-full max-w-screen-2xl mx-auto px-2 sm:px-4 py-3 gap-3"):
+            self.grid = GridPanel(services, self.select)
+            self.panel = ChartPanel(services, view, self.show_streams, self.show_range)
             self.counters = CounterStrip(services)
-            with ui.row().classes("w-full items-center gap-4"):
-                self.select = (
-                    ui.select(
-                        names,
-                        value=stream,
-                        with_input=True,
-                        label="Stream",
-                        on_change=self._on_select,
-                    )
-                    .props("dark outlined dense options-dense")
-                    .classes("w-96")
-                    .mark("stream-select")
-                )
-                self.preset = (
-                    ui.toggle(list(PRESETS), value=DEFAULT_PRESET, on_change=self._on_preset)
-                    .props("dense no-caps toggle-color=light-blue-8 text-color=blue-grey-2")
-                    .mark("preset")
-                )
-                ui.space()
-                self.stats = ui.label().classes("text-sm text-slate-400").mark("stream-stats")
-            with (
-                ui.row()
-                .classes(
-                    "w-full items-center gap-3 px-4 py-2 rounded bg-red-950 border border-red-700"
-                )
-                .mark("history-error") as self.error_banner
-            ):
-                ui.icon("error_outline", size="24px").classes("text-red-300")
-                self.error_text = ui.label().classes("text-red-100 grow")
-                ui.button("Retry", icon="replay", on_click=self._retry).props(
-                    "color=negative dense no-caps"
-                ).mark("retry")
-            with ui.card().classes("w-full p-2 relative bg-slate-900").style("height: 64vh"):
-                self.title = ui.label(stream).classes("text-base font-medium text-slate-200 px-2")
-                self.title.mark("stream-title")
-                self.chart = LiveChart(services.streams, stream, DEFAULT_PRESET)
-                with self._overlay("history-loading") as self.loading:
-                    ui.spinner(size="xl", color="sky-4")
-                    days = services.settings.history_days
-                    ui.label(f"Loading {days:g} days of history…").classes("text-slate-200")
-                with self._overlay("empty-state") as self.empty:
-                    ui.icon("query_stats", size="48px").classes("text-slate-500")
-                    ui.label("No data for this stream yet").classes("text-slate-300 text-lg")
-                    ui.label("Points appear as soon as history or live events arrive.").classes(
-                        "text-slate-500 text-sm"
-                    )
-        self.refresh()
+        self.panel.retry.on_click(self._retry)
+        self.chart = self.panel.chart
         self._interval = services.settings.push_interval
         self._poll = min(POLL_INTERVAL, self._interval)
         self._spacing = self._interval * (1 - SPACING_SLACK)
         self._pushed_at = -math.inf
         """``time.monotonic()`` when the last push started."""
         self._refreshed_at = -math.inf
+        ui.on("dash_prefs", self._prefs)
+        ui.on("chart_zoom", self._zoomed)
+        ui.on("view_changed", self._popstate)
+        self.refresh()
         self._timer = ui.timer(self._poll, self.tick)
         self._client.on_delete(self._on_closed)
 
-    @staticmethod
-    def _overlay(marker: str) -> ui.column:
-        return (
-            ui.column()
-            .classes("absolute inset-0 items-center justify-center gap-2 bg-slate-900/70 z-10")
-            .mark(marker)
-        )
-
-    @property
-    def stream(self) -> str:
-        """The stream this tab shows."""
-        return self.chart.stream
+    # --- the loop -------------------------------------------------------------------------
 
     async def tick(self) -> None:
-        """Push the chart's delta when due, then bring the status texts up to date.
+        """Push the chart's delta when due, forward the grid's changes, refresh the texts.
 
-        Due: the stream changed since the last push and the spacing (``push_interval`` less
-        :data:`SPACING_SLACK`) has passed since that push started; a push due before the
-        next check waits here for exactly that.
-        The status texts are refreshed after each push, and every ``push_interval`` while
-        no push is pending (under a steady flow: once per push, as before).
+        Due: a shown stream changed since the last push and the spacing (``push_interval``
+        less :data:`SPACING_SLACK`) has passed since that push started; a push due before
+        the next check waits here for exactly that. The texts are refreshed after each
+        push, and every ``push_interval`` while no push is pending.
         """
         pushed = False
         pending = self.chart.pending
@@ -187,91 +107,141 @@ class Dashboard:
                 try:
                     await self.chart.push()
                 except Exception:  # a broken push must not stop the status from updating
-                    log.exception("chart push failed for %s", self.chart.stream)
+                    log.exception("chart push failed for %s", self.chart.streams)
+        if self.grid.grid.pending:
+            self.grid.grid.push()
         now = time.monotonic()
         if pushed or (not pending and now - self._refreshed_at >= self._interval):
             self._refreshed_at = now
             self.refresh()
 
     def refresh(self) -> None:
-        """Re-read the stores: header, counters, stats, loading, empty and error states."""
+        """Re-read the stores: header, grid card, chart states, counters."""
         self.header.refresh()
+        as_of = self._services.health.data_as_of
+        self.grid.refresh(None if as_of is None else as_of_text(as_of, self.zone))
+        self.panel.refresh()
         self.counters.refresh()
-        stream = self.chart.stream
-        state = self._services.history.state(stream)
-        failed = state.status == "error"
-        if failed:
-            text = f"History of {stream} could not be loaded: {state.error or 'unknown error'}"
-            if self.error_text.text != text:
-                self.error_text.set_text(text)
-        _toggle(self.error_banner, failed)
-        _toggle(self.loading, state.status == "loading")
-        _toggle(self.empty, self.chart.point_count == 0 and state.status != "loading")
-        st = self._services.streams.stats(stream)
-        text = f"{st.history_points:,} history · {st.live_points:,} live points"
-        if self.stats.text != text:
-            self.stats.set_text(text)
 
-    async def _on_select(self, event: ValueChangeEventArguments[str | None]) -> None:
-        stream = event.value
-        if not stream or stream == self.chart.stream:
+    # --- what the tab shows ---------------------------------------------------------------
+
+    async def select(self, stream: str, add: bool) -> None:
+        """A grid cell was clicked: show only its stream, or (``add``) add or remove it."""
+        await self.apply(self.view.showing(stream, add))
+
+    async def show_streams(self, streams: list[str]) -> None:
+        await self.apply(View(tuple(streams), self.view.range))
+
+    async def show_range(self, preset: str) -> None:
+        await self.apply(View(self.view.streams, preset))
+
+    async def apply(self, view: View, push_url: bool = True) -> None:
+        """Show ``view``: chart, controls, grid marks, subscription, URL."""
+        if view == self.view:
             return
-        self.title.set_text(stream)
-        await self.chart.show(stream)
-        self.refresh()
-        await self.subscribe()
-        await run_command(self._services.history.load(stream))
+        old, self.view = self.view, view
+        self.panel.show(view)
+        if view.streams != old.streams:
+            await self.chart.show(view.streams, view.range)
+            self.grid.grid.mark(self.chart.colors)
+            await self.subscribe()
+            for stream in view.streams:
+                if self._services.history.state(stream).status == "idle":
+                    await run_command(self._services.history.load(stream))
+        elif view.range is not None:
+            self.chart.set_preset(view.range)
+        if push_url:
+            ui.navigate.history.push(view.query())
         self.refresh()
 
-    def _on_preset(self, event: ValueChangeEventArguments[str | None]) -> None:
-        if event.value:
-            self.chart.set_preset(event.value)
+    def _zoomed(self, event: GenericEventArguments) -> None:
+        args = event.args if isinstance(event.args, dict) else {}
+        if args.get("chart") == self.chart.element.id and self.view.range is not None:
+            self.view = View(self.view.streams, None)
+            self.chart.preset = None
+            self.panel.show(self.view)
+
+    async def _popstate(self, event: GenericEventArguments) -> None:
+        """Back or Forward: show the view of the URL the browser went to."""
+        query = event.args if isinstance(event.args, str) else ""
+        await self.apply(self._parse(query), push_url=False)
+
+    def _parse(self, query: str | None) -> View:
+        return _view(self._services, query, None)
+
+    def _prefs(self, event: GenericEventArguments) -> None:
+        args: dict[str, Any] = event.args if isinstance(event.args, dict) else {}
+        name, _ = zone(str(args.get("zone") or "UTC")[:64])
+        local = args.get("tz") == "local"
+        if (name, local) != (self.zone, self.local_time):
+            self.zone, self.local_time = name, local
+            self.refresh()
 
     async def _retry(self) -> None:
-        await run_command(self._services.history.retry(self.chart.stream))
+        history = self._services.history
+        failed = [s for s in self.chart.streams if history.state(s).status == "error"]
+        results = [await _awaited(history.retry(s)) for s in failed]
+        if failed and not all(results):
+            still = [s for s in failed if history.state(s).status == "error"]
+            reason = history.state(still[0]).error if still else None
+            ui.notify(f"Retry failed again: {reason or 'unknown error'}", type="negative")
+        elif failed:
+            ui.notify("History loaded", type="positive")
         self.refresh()
 
-    async def subscribe(self) -> None:
-        """Make the upstream subscription cover this tab's stream (and keep the others')."""
-        topics = self._subs.select(self._client.id, self.chart.stream)
-        await self._apply(topics)
+    # --- the upstream subscription --------------------------------------------------------
 
-    async def _apply(self, topics: list[str]) -> None:
+    async def subscribe(self) -> None:
+        """Make the upstream subscription cover this tab's streams (and keep the others')."""
+        topics = self._subs.select(self._client.id, self.chart.streams)
+        await self._apply_topics(topics)
+
+    async def _apply_topics(self, topics: list[str]) -> None:
         if list(self._services.connection.topics) != topics:
             await run_command(self._services.manager.set_topics(topics))
 
     async def _on_closed(self) -> None:
-        await self._apply(self._subs.release(self._client.id))
+        await self._apply_topics(self._subs.release(self._client.id))
 
     async def start(self) -> None:
-        """After the first render: subscribe, and load history if nobody has yet."""
+        """After the first render: subscribe, load history if nobody has yet, start the URL."""
         await self.subscribe()
-        if self._services.history.state(self.chart.stream).status == "idle":
-            await run_command(self._services.history.load(self.chart.stream))
+        for stream in self.chart.streams:
+            if self._services.history.state(stream).status == "idle":
+                await run_command(self._services.history.load(stream))
+        ui.navigate.history.replace(self.view.query())
+        self.grid.grid.mark(self.chart.colors)
+        ui.run_javascript(
+            "window.addEventListener('popstate', () => emitEvent('view_changed', location.search));"
+            "DashPrefs.init();"
+        )
 
 
-def default_stream(topics: list[str], known: set[str]) -> str:
-    """The first configured topic that names a stream, else ``customer.tutor.search``."""
-    for topic in topics:
-        if topic in known:
-            return topic
-    return DEFAULT_TOPIC if DEFAULT_TOPIC in known or not known else min(known)
+async def _awaited(result: object) -> bool:
+    """A command's outcome (``retry`` returns True once loaded)."""
+    if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+        return bool(await result)
+    return bool(result)
 
 
 def page_builder(
-    services: DashboardServices, subscriptions: Subscriptions, script_url: str
-) -> Callable[[str | None], object]:
-    """The ``/`` page function: ``?stream=NAME`` opens another stream than the default."""
+    services: DashboardServices, subscriptions: Subscriptions, head_html: str
+) -> Callable[..., object]:
+    """The ``/`` page: ``?streams=a,b&range=24h`` (or ``?stream=NAME``) chooses the view."""
 
-    def dashboard_page(stream: str | None = None) -> None:
-        ui.dark_mode(True)
+    def dashboard_page(
+        streams: str | None = None, range: str | None = None, stream: str | None = None
+    ) -> None:
         ui.page_title(services.settings.title)
-        ui.add_head_html(f'<script src="{script_url}"></script>')
-        ui.query("body").classes("bg-slate-950 text-slate-100")
-        known = set(services.facts.names) | set(services.streams.stream_names())
-        if stream not in known:
-            stream = default_stream(services.settings.topics, known)
-        dashboard = Dashboard(services, subscriptions, stream)
-        ui.timer(0, dashboard.start, once=True)
+        ui.add_head_html(head_html)
+        query = urlencode({k: v for k, v in (("streams", streams), ("range", range)) if v})
+        board = Dashboard(services, subscriptions, _view(services, query, stream))
+        ui.timer(0, board.start, once=True)
 
     return dashboard_page
+
+
+def _view(services: DashboardServices, query: str | None, legacy: str | None) -> View:
+    known = set(services.facts.names) | set(services.streams.stream_names())
+    fallback = default_stream(services.settings.topics, known, DEFAULT_TOPIC)
+    return parse_view(query, known, fallback, legacy)

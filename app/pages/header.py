@@ -1,4 +1,8 @@
-"""The page header (title, connection badge, Reconnect now) and the counters strip."""
+"""The page header (title, connection badge, data freshness, controls) and the counters strip.
+
+On a phone the header stays one line: the title text, the badge's detail and the button
+labels give way, and every control keeps its icon and an accessible name.
+"""
 
 from __future__ import annotations
 
@@ -8,43 +12,66 @@ from collections.abc import Callable
 from nicegui import ui
 
 from app.pages.contracts import DashboardServices, run_command
-from app.pages.status import (
-    Counters,
-    badge_view,
-    counters_text,
-    last_event_text,
-    stale_text,
-)
+from app.pages.status import Counters, as_of_text, badge_view, counters_text
 from app.security.ui import logout_button
 
 
-def _set(label: ui.label, text: str) -> None:
-    """Change a label only when its text changes (each change is a message to the tab)."""
+def set_text(label: ui.label | ui.button, text: str) -> None:
+    """Change a text only when it changes (each change is a message to the tab)."""
     if label.text != text:
         label.set_text(text)
 
 
-class Header:
-    """Connection badge with reason, attempt and retry countdown; event age; stale warning."""
+def set_visible(element: ui.element, visible: bool) -> None:
+    if element.visible != visible:
+        element.set_visibility(visible)
 
-    def __init__(self, services: DashboardServices, stream: Callable[[], str]) -> None:
+
+class Header:
+    """Badge with reason, attempt and retry countdown; the technical detail one click away;
+    "data as of" while the data may be old; Reconnect now, time zone, theme, log out."""
+
+    def __init__(
+        self, services: DashboardServices, zone: Callable[[], str], local: Callable[[], bool]
+    ) -> None:
         self._services = services
-        self._stream = stream
-        with ui.header(elevated=True).classes("items-center gap-3 px-4 py-2 bg-slate-900"):
-            ui.icon("monitor_heart", size="28px").classes("text-sky-400")
-            ui.label(services.settings.title).classes("text-xl font-semibold tracking-wide")
+        self._zone = zone
+        self._local = local
+        with ui.header(elevated=True).classes("items-center gap-2 px-3 py-2 no-wrap dash-header"):
+            ui.icon("monitor_heart", size="26px").classes("text-sky-500")
+            ui.label(services.settings.title).classes(
+                "text-lg font-semibold tracking-wide dash-hide-narrow"
+            )
             ui.space()
-            self.last_event = ui.label().classes("text-sm text-slate-300").mark("last-event")
-            self.stale = ui.label().classes("text-sm font-medium text-amber-300").mark("stale")
-            with ui.row().classes("items-center gap-2 no-wrap"):
+            self.as_of = ui.label().classes("text-sm font-medium dash-attention")
+            self.as_of.mark("data-as-of").props("role=status")
+            with ui.row().classes("items-center gap-1 no-wrap"):
                 self.badge = ui.badge("", color="grey-7").classes("text-sm px-3 py-1")
                 self.badge.mark("connection-badge").props("data-testid=connection-badge")
-                self.detail = ui.label().classes("text-sm text-slate-300").mark("connection-detail")
-                self.detail.props("data-testid=connection-detail")
-            ui.button("Reconnect now", icon="refresh", on_click=self._reconnect).props(
-                "outline color=sky-3 dense no-caps"
-            ).classes("px-2").mark("reconnect")
+                self.detail = ui.label().classes("text-sm dash-muted dash-hide-narrow truncate")
+                self.detail.mark("connection-detail").props("data-testid=connection-detail")
+                self.detail.style("max-width: 34vw")
+                with (
+                    ui.button(icon="info_outline").props(
+                        'flat round dense size=sm aria-label="Connection details"'
+                    ) as self.more,
+                    ui.menu().classes("p-3 max-w-md"),
+                ):
+                    self.more_text = ui.label().classes("text-sm whitespace-pre-wrap")
+                    self.more_text.mark("connection-technical")
+            self._button("Reconnect now", "refresh", self._reconnect).mark("reconnect")
+            self.zone_button = self._button("UTC", "schedule", None).mark("zone-toggle")
+            self.zone_button.props('aria-label="Time zone: UTC or local"')
+            self.zone_button.on("click", js_handler="() => DashPrefs.toggleZone()")
+            theme = self._button("Theme", "contrast", None).mark("theme-toggle")
+            theme.on("click", js_handler="() => DashPrefs.cycleTheme()")
             logout_button(services.settings.auth_enabled)
+
+    @staticmethod
+    def _button(label: str, icon: str, handler: Callable[[], object] | None) -> ui.button:
+        button = ui.button(label, icon=icon, on_click=handler)
+        button.props(f'outline dense no-caps aria-label="{label}"').classes("px-2 dash-compact")
+        return button
 
     async def _reconnect(self) -> None:
         await run_command(self._services.manager.reconnect_now())
@@ -54,19 +81,19 @@ class Header:
     def refresh(self) -> None:
         """Re-read the stores and update only what changed."""
         now = time.time()
-        view = badge_view(self._services.connection, now)
+        conn = self._services.connection
+        view = badge_view(conn, now)
         if self.badge.text != view.label:
             self.badge.set_text(view.label)
         if self.badge.props.get("color") != view.color:
             self.badge.props(f"color={view.color}")
-        _set(self.detail, view.detail)
-        stream = self._stream()
-        newest = self._services.streams.newest_event_ms(stream)
-        _set(self.last_event, last_event_text(newest, now))
-        stale = stale_text(newest, self._services.facts.expected_interval_s(stream, now), now)
-        _set(self.stale, stale)
-        if self.stale.visible != bool(stale):
-            self.stale.set_visibility(bool(stale))
+        set_text(self.detail, view.detail)
+        technical = conn.reason_detail or "no further detail"
+        set_text(self.more_text, f"{view.detail}\n\n{technical}\n\n{conn.url}")
+        as_of = self._services.health.data_as_of
+        set_text(self.as_of, "" if as_of is None else as_of_text(as_of, self._zone()))
+        set_visible(self.as_of, as_of is not None)
+        set_text(self.zone_button, "Local" if self._local() else "UTC")
 
 
 class CounterStrip:
@@ -77,17 +104,15 @@ class CounterStrip:
         self._values: dict[str, ui.label] = {}
         with (
             ui.row()
-            .classes(
-                "w-full items-center gap-x-6 gap-y-1 px-4 py-1 text-sm bg-slate-800/60 rounded"
-            )
+            .classes("w-full items-center gap-x-6 gap-y-1 px-4 py-1 text-sm dash-panel")
             .mark("counters")
         ):
             for name, value in counters_text(self._counters()):
                 with ui.row().classes("items-baseline gap-1 no-wrap"):
-                    ui.label(name).classes("text-slate-400")
+                    ui.label(name).classes("dash-muted")
                     self._values[name] = (
                         ui.label(value)
-                        .classes("font-mono font-semibold text-slate-100")
+                        .classes("font-mono font-semibold")
                         .mark(f"counter-{name.replace(' ', '-')}")
                     )
 
@@ -107,4 +132,4 @@ class CounterStrip:
     def refresh(self) -> None:
         """Re-read the counters."""
         for name, value in counters_text(self._counters()):
-            _set(self._values[name], value)
+            set_text(self._values[name], value)

@@ -2,17 +2,18 @@
 
 The rows pushed to the browser (:func:`wire_rows`) and the export endpoint
 (:func:`export_points`, :func:`export_csv`) are both built from :func:`chart_rows`, so
-they cannot disagree.
+they cannot disagree. Export times are ISO 8601 in the time zone the operator chose on
+screen (UTC by default), named in the export.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
 from typing import Any, NamedTuple, Protocol
-
-from app.protocol import iso_utc
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SOURCES: tuple[str, ...] = ("history", "live", "catchup", "backfill", "gap")
 """Source names in the order of their compact codes (the chart sends the index)."""
@@ -23,7 +24,7 @@ FLAGS: tuple[str, ...] = ("normal", "warning", "critical")
 _SOURCE_CODE = {name: code for code, name in enumerate(SOURCES)}
 _FLAG_CODE = {name: code for code, name in enumerate(FLAGS)}
 
-CSV_HEADER = ("timestamp", "normalized", "anomalyFlag", "source")
+CSV_HEADER = ("stream", "timestamp", "normalized", "raw", "anomalyFlag", "source")
 
 
 class PointLike(Protocol):
@@ -37,6 +38,8 @@ class PointLike(Protocol):
     def flag(self) -> str | None: ...
     @property
     def source(self) -> str: ...
+    @property
+    def raw(self) -> float | None: ...
 
 
 class Row(NamedTuple):
@@ -46,6 +49,7 @@ class Row(NamedTuple):
     normalized: float | None
     flag: str | None
     source: str
+    raw: float | None = None
 
 
 def chart_rows(points: Iterable[PointLike], after_ms: int | None = None) -> list[Row]:
@@ -66,21 +70,27 @@ def chart_rows(points: Iterable[PointLike], after_ms: int | None = None) -> list
         source = p.source
         value = None if source == "gap" else p.normalized
         flag = p.flag if value is not None and p.flag in _FLAG_CODE else None
-        append(make(Row, (ts, value, flag, source)))
+        append(make(Row, (ts, value, flag, source, p.raw)))
         last = ts
     return rows
 
 
 # --- chart encoding ------------------------------------------------------------------------
 
-WireRow = tuple[int, float | None, int, int]
-"""``[ts_ms, normalized | null, source code, flag code | -1]``: one row as sent to the chart."""
+WireRow = tuple[int, float | None, int, int, float | None]
+"""``[ts_ms, normalized | null, source code, flag code | -1, raw | null]``: one row as sent."""
 
 
 def wire_rows(rows: Sequence[Row]) -> list[WireRow]:
     """The compact form of rows sent to the browser; ``livechart.js`` splits them into series."""
     return [
-        (r.ts_ms, r.normalized, _SOURCE_CODE.get(r.source, 0), _FLAG_CODE.get(r.flag or "", -1))
+        (
+            r.ts_ms,
+            r.normalized,
+            _SOURCE_CODE.get(r.source, 0),
+            _FLAG_CODE.get(r.flag or "", -1),
+            r.raw,
+        )
         for r in rows
     ]
 
@@ -88,12 +98,29 @@ def wire_rows(rows: Sequence[Row]) -> list[WireRow]:
 # --- export --------------------------------------------------------------------------------
 
 
-def export_points(rows: Sequence[Row]) -> list[dict[str, Any]]:
-    """The export's JSON points, in the contract's field names and ISO 8601 UTC times."""
+def zone(name: str | None) -> tuple[str, tzinfo]:
+    """The time zone called ``name`` (an IANA name), UTC for none or an unknown one."""
+    if name and name != "UTC":
+        try:
+            return name, ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return "UTC", UTC
+
+
+def iso_in(ts_ms: int, tz: tzinfo) -> str:
+    """ISO 8601 with milliseconds in ``tz`` (``Z`` for UTC, else the offset)."""
+    text = datetime.fromtimestamp(ts_ms / 1000, tz).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z") if tz is UTC else text
+
+
+def export_points(rows: Sequence[Row], tz: tzinfo = UTC) -> list[dict[str, Any]]:
+    """The export's JSON points, in the contract's field names and ISO 8601 times."""
     return [
         {
-            "timestamp": iso_utc(r.ts_ms),
+            "timestamp": iso_in(r.ts_ms, tz),
             "normalized": r.normalized,
+            "raw": r.raw,
             "anomalyFlag": r.flag,
             "source": r.source,
         }
@@ -101,12 +128,17 @@ def export_points(rows: Sequence[Row]) -> list[dict[str, Any]]:
     ]
 
 
-def export_csv(rows: Sequence[Row]) -> str:
-    """The export as CSV with a header row; a missing value or flag is an empty cell."""
+def export_csv(series: Mapping[str, Sequence[Row]], tz: tzinfo = UTC) -> str:
+    """The export as CSV with a header row, one line per point of each stream in turn.
+
+    A missing value, raw value or flag is an empty cell.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    for r in rows:
-        value = "" if r.normalized is None else repr(r.normalized)
-        writer.writerow((iso_utc(r.ts_ms), value, r.flag or "", r.source))
+    for stream, rows in series.items():
+        for r in rows:
+            value = "" if r.normalized is None else repr(r.normalized)
+            raw = "" if r.raw is None else repr(r.raw)
+            writer.writerow((stream, iso_in(r.ts_ms, tz), value, raw, r.flag or "", r.source))
     return buffer.getvalue()

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
+from app.pages.series import zone
 from app.stores.connection import ConnectionStore
 
 BADGE_COLORS: Final[dict[str, str]] = {
@@ -27,11 +29,6 @@ _LABELS: Final[dict[str, str]] = {
     "error": "Error",
     "disconnected": "Disconnected",
 }
-
-STALE_FACTOR: Final = 10.0
-"""A stream counts as stale after this many expected intervals without an event..."""
-STALE_MIN_S: Final = 60.0
-"""...and never before this many seconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,24 +77,12 @@ def badge_view(conn: ConnectionStore, now: float) -> BadgeView:
     return BadgeView(label, BADGE_COLORS.get(state, "grey-7"), " · ".join(parts))
 
 
-def last_event_text(newest_ms: int | None, now: float) -> str:
-    """``last event 4 s ago`` for the selected stream, or that none arrived yet."""
-    if newest_ms is None:
-        return "no live event yet"
-    return f"last event {format_age(now - newest_ms / 1000)} ago"
-
-
-def stale_text(newest_ms: int | None, expected_interval_s: float | None, now: float) -> str:
-    """A warning when the stream has been quiet far longer than its cadence, else ``""``."""
-    if newest_ms is None or expected_interval_s is None or expected_interval_s <= 0:
-        return ""
-    quiet = now - newest_ms / 1000
-    if quiet < max(STALE_MIN_S, STALE_FACTOR * expected_interval_s):
-        return ""
-    return (
-        f"Stale: no event for {format_age(quiet)} "
-        f"(expected about every {format_age(expected_interval_s)})"
-    )
+def as_of_text(at: float, zone_name: str) -> str:
+    """``data as of 14:03:22 UTC``: when the data on screen was last fresh, in the tab's zone."""
+    name, tz = zone(zone_name)
+    stamp = datetime.fromtimestamp(at, tz)
+    day = "" if stamp.date() == datetime.now(tz).date() else stamp.strftime("%Y-%m-%d ")
+    return f"data as of {day}{stamp:%H:%M:%S} {name}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,7 @@ class ConnectionStore:
         self._state = ConnectionState.DISCONNECTED
         self._code = ReasonCode.NOT_STARTED
         self._reason = "not started"
+        self._detail = ""
         self.transitions: deque[ConnectionChanged] = deque(maxlen=TRANSITIONS_KEPT)
         """The last transitions, oldest first (read-only for everyone but the manager)."""
         self._topics: list[str] = list(topics)
@@ -90,9 +91,15 @@ class ConnectionStore:
 
     # --- writes: the manager ----------------------------------------------------------------
 
-    def transition(self, state: ConnectionState, code: ReasonCode, reason: str, at: float) -> None:
-        """Record a transition (the manager's one state setter calls this)."""
+    def transition(
+        self, state: ConnectionState, code: ReasonCode, reason: str, at: float, detail: str = ""
+    ) -> None:
+        """Record a transition (the manager's one state setter calls this).
+
+        ``reason`` is written for people; ``detail`` is the technical text behind it.
+        """
         self._state, self._code, self._reason = state, code, reason
+        self._detail = detail
         self.transitions.append(ConnectionChanged(state, code, reason, at))
 
     def set_attempts(self, attempts: int) -> None:
@@ -174,6 +181,11 @@ class ConnectionStore:
         return self._reason
 
     @property
+    def reason_detail(self) -> str:
+        """The technical detail of the last transition ("" when there is none)."""
+        return self._detail
+
+    @property
     def url(self) -> str:
         return self._url
 
@@ -250,6 +262,7 @@ class ConnectionStore:
                 "state": self._state.value,
                 "reason": self._reason,
                 "reasonCode": self._code.value,
+                "reasonDetail": self._detail or None,
                 "url": self._url,
                 "topics": self.topics,
                 "confirmedTopics": self.confirmed_topics,

@@ -31,6 +31,7 @@ from websockets.exceptions import ConnectionClosed
 
 from app.backoff import BackoffPolicy, should_retry
 from app.config import Settings
+from app.explain import explain, technical
 from app.lifecycle import Lifecycle
 from app.protocol import ms_datetime, unsubscribe_frame
 from app.ratelog import RateLimitedLog
@@ -193,12 +194,15 @@ class ConnectionManager(Lifecycle):
 
     # --- the task ------------------------------------------------------------------------
 
-    def _set_state(self, state: ConnectionState, code: ReasonCode, reason: str) -> None:
+    def _set_state(
+        self, state: ConnectionState, code: ReasonCode, reason: str, detail: str = ""
+    ) -> None:
         """The one state setter: store, log, wake whoever waits for a change."""
         previous = self._store.state
-        self._store.transition(state, code, reason, self._wall())
+        self._store.transition(state, code, reason, self._wall(), detail)
         level = logging.WARNING if state is State.ERROR else logging.INFO
-        log.log(level, "upstream %s -> %s [%s]: %s", previous, state, code, reason)
+        suffix = f" ({detail})" if detail else ""
+        log.log(level, "upstream %s -> %s [%s]: %s%s", previous, state, code, reason, suffix)
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
@@ -217,7 +221,9 @@ class ConnectionManager(Lifecycle):
                 log.exception("connection task failed; restarting it")
                 await self._close_link()
                 failure = LinkEnded(
-                    ReasonCode.INTERNAL_ERROR, f"internal error ({type(exc).__name__}: {exc})"
+                    ReasonCode.INTERNAL_ERROR,
+                    "the dashboard hit an internal error and restarts its link",
+                    detail=technical(exc),
                 )
                 await self._after_failure(failure, limit=0)
 
@@ -248,7 +254,8 @@ class ConnectionManager(Lifecycle):
         try:
             link = await until_set(self._wake, self._connect(self._url))
         except Exception as exc:  # OSError, InvalidStatus, InvalidHandshake, TimeoutError...
-            return LinkEnded(ReasonCode.CONNECT_FAILED, f"connect failed: {_describe(exc)}")
+            why = explain(exc, self._url, self._settings.connect_timeout)
+            return LinkEnded(ReasonCode.CONNECT_FAILED, why.text, detail=why.detail)
         if link is None:
             return None
         return await self._serve(link)
@@ -314,12 +321,13 @@ class ConnectionManager(Lifecycle):
                 State.ERROR,
                 ReasonCode.ATTEMPTS_EXHAUSTED,
                 f"gave up after {limit} reconnect attempts; last failure: {failure.reason}",
+                failure.detail,
             )
             return
         self._store.set_attempts(attempts)
         delay = self._backoff.delay(attempts)
         self._store.set_retry_at(self._wall() + delay)
-        self._set_state(State.RECONNECTING, failure.code, failure.reason)  # the UI counts down
+        self._set_state(State.RECONNECTING, failure.code, failure.reason, failure.detail)
         log.info("next connection attempt in %.1f s (attempt %d)", delay, attempts)
         await until_set(self._wake, self._sleep(delay))
         self._store.set_retry_at(None)
@@ -355,8 +363,3 @@ class ConnectionManager(Lifecycle):
             return
         topics = self._subs.topics
         await close_link(link, unsubscribe_frame(topics) if unsubscribe and topics else None)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if len(text) <= 160 else text[:159] + "\u2026"

@@ -50,6 +50,8 @@ class LinkEnded:
     code: ReasonCode
     reason: str
     up_s: float = 0.0
+    detail: str = ""
+    """The technical detail (the exception, the close frame) for whoever debugs it."""
 
 
 class Session:

@@ -1,23 +1,26 @@
-// Browser side of the live chart: the server sends the series once (`reset`), then only
-// new rows (`append`); this file keeps the arrays and redraws with one setOption per call.
+// Browser side of the live chart: up to six streams on one normalized axis. The server sends
+// each series once (`reset`), then only new rows (`append`); this file keeps the arrays and
+// redraws with one setOption per call (or per throttled batch of calls).
 //
-// Wire row: [ts_ms, normalized | null, source code, flag code (-1 none, 1 warning, 2 critical)].
-// Line item: [ts_ms, normalized | null, source code]; marker item: [ts_ms, normalized].
+// Wire row: [ts_ms, normalized | null, source code, flag code (-1 none, 1 warning, 2 critical),
+// raw | null]. Line item: [ts_ms, normalized | null, source code, raw | null].
 (() => {
   "use strict";
 
-  const SOURCES = ["history", "live", "catchup", "backfill", "gap"];
-  const states = new Map(); // element id -> {line, warning, critical, view}
+  const SOURCES = ["history", "live", "catch-up", "backfill", "gap"];
+  const states = new Map(); // element id -> chart state
   const queues = new Map(); // element id -> calls waiting for the chart to mount
 
   function stateOf(id) {
     let state = states.get(id);
     if (!state) {
       state = {
-        line: [],
-        warning: [],
-        critical: [],
+        id,
+        order: [], // series keys in legend order
+        series: new Map(), // key -> {name, color, line, warning, critical}
         view: { follow: true, width: null, start: null, end: null },
+        presetActive: true,
+        layoutChanged: true,
         chart: null,
         timer: null, // a pending throttled redraw
         nextAt: 0, // performance.now() before which appends do not redraw
@@ -62,22 +65,35 @@
     const state = stateOf(id);
     if (state.chart === el.chart) return state;
     state.chart = el.chart;
+    state.layoutChanged = true;
     el.chart.on("datazoom", (event) => remember(state, event));
     const update = el.update_chart;
     el.update_chart = function () {
       update.apply(this, arguments);
+      state.layoutChanged = true;
       if (this.chart) draw(this.chart, state); // the server's option carries no points
     };
     return state;
   }
 
+  function span(state) {
+    let first = null;
+    let last = null;
+    state.series.forEach((s) => {
+      if (!s.line.length) return;
+      const a = s.line[0][0];
+      const b = s.line[s.line.length - 1][0];
+      if (first === null || a < first) first = a;
+      if (last === null || b > last) last = b;
+    });
+    return [first, last];
+  }
+
   // Remember where the user zoomed or panned, so appends keep that window (or follow it).
   function remember(state, event) {
     const b = event.batch ? event.batch[0] : event;
-    const line = state.line;
-    if (!line.length) return;
-    const first = line[0][0];
-    const last = line[line.length - 1][0];
+    const [first, last] = span(state);
+    if (first === null) return;
     let start = b.startValue;
     let end = b.endValue;
     if (start == null || end == null) {
@@ -90,6 +106,10 @@
     view.end = end;
     view.width = end - start;
     view.follow = end >= last - (last - first) * 0.001;
+    if (state.presetActive) {
+      state.presetActive = false;
+      emitEvent("chart_zoom", { chart: state.id });
+    }
   }
 
   // Redraw after appends, at most every MIN_GAP_MS and never more than about a quarter of
@@ -123,32 +143,92 @@
     state.nextAt = performance.now() + Math.max(MIN_GAP_MS, BUSY_FACTOR * took);
   }
 
-  function draw(chart, state) {
-    const option = {
-      series: [{ data: state.line }, { data: state.warning }, { data: state.critical }],
+  function css(name) {
+    return getComputedStyle(document.body).getPropertyValue(name).trim();
+  }
+
+  function look() {
+    const text = css("--dash-text") || "#cbd5e1";
+    const muted = css("--dash-muted") || "#64748b";
+    const grid = css("--dash-grid") || "rgba(148,163,184,0.15)";
+    return {
+      useUTC: DashPrefs.tz === "utc",
+      textStyle: { color: text },
+      legend: { textStyle: { color: text } },
+      xAxis: { axisLine: { lineStyle: { color: muted } }, axisLabel: { color: text } },
+      yAxis: { axisLabel: { color: text }, nameTextStyle: { color: muted }, splitLine: { lineStyle: { color: grid } } },
+      tooltip: { backgroundColor: css("--dash-panel"), borderColor: css("--dash-border"), textStyle: { color: text } },
     };
+  }
+
+  const BASELINE = {
+    silent: true,
+    symbol: "none",
+    lineStyle: { color: "#94a3b8", type: "dashed", width: 1 },
+    label: { color: "#94a3b8", position: "insideStartTop", formatter: "usual level 50" },
+    data: [{ yAxis: 50 }],
+  };
+
+  function seriesOption(state) {
+    const out = [];
+    const single = state.order.length === 1;
+    state.order.forEach((key, i) => {
+      const s = state.series.get(key);
+      out.push({
+        id: `line:${key}`,
+        name: s.name,
+        type: "line",
+        data: s.line,
+        encode: { x: 0, y: 1 },
+        showSymbol: false,
+        connectNulls: false,
+        sampling: "lttb",
+        color: s.color,
+        lineStyle: { width: 1.5 },
+        areaStyle: single ? { opacity: 0.12 } : null,
+        markLine: i === 0 ? BASELINE : null,
+      });
+      if (single) {
+        out.push(marks(`warning:${key}`, "warning", "#f59e0b", 6, s.warning));
+        out.push(marks(`critical:${key}`, "critical", "#ef4444", 8, s.critical));
+      }
+    });
+    return out;
+  }
+
+  function marks(id, name, color, size, data) {
+    return { id, name, type: "scatter", data, symbolSize: size, color, large: true, largeThreshold: 2000, z: 3 };
+  }
+
+  function draw(chart, state) {
+    const option = look();
+    option.series = seriesOption(state);
     const view = state.view;
-    const line = state.line;
-    if (view.width != null && line.length) {
+    const [, last] = span(state);
+    if (view.width != null && last !== null) {
       if (view.follow) {
-        view.end = line[line.length - 1][0];
+        view.end = last;
         view.start = view.end - view.width;
       }
       const win = { startValue: view.start, endValue: view.end };
       option.dataZoom = [win, { ...win }];
+    } else {
+      option.dataZoom = [{ start: 0, end: 100 }, { start: 0, end: 100 }];
     }
-    chart.setOption(option);
+    const replace = state.layoutChanged;
+    state.layoutChanged = false;
+    chart.setOption(option, replace ? { replaceMerge: ["series"] } : undefined);
   }
 
-  function push(state, rows) {
-    const line = state.line;
+  function push(s, rows) {
+    const line = s.line;
     let last = line.length ? line[line.length - 1][0] : null;
     let added = 0;
     for (const r of rows) {
       if (last !== null && r[0] < last) continue; // never reorder the line
-      line.push([r[0], r[1], r[2]]);
-      if (r[1] !== null && r[3] === 1) state.warning.push([r[0], r[1]]);
-      if (r[1] !== null && r[3] === 2) state.critical.push([r[0], r[1]]);
+      line.push([r[0], r[1], r[2], r[4] === undefined ? null : r[4]]);
+      if (r[1] !== null && r[3] === 1) s.warning.push([r[0], r[1]]);
+      if (r[1] !== null && r[3] === 2) s.critical.push([r[0], r[1]]);
       last = r[0];
       added += 1;
     }
@@ -156,8 +236,8 @@
   }
 
   // Drop points older than `before` (the store evicted them: retention or per-stream cap).
-  function trim(state, before) {
-    for (const arr of [state.line, state.warning, state.critical]) {
+  function trim(s, before) {
+    for (const arr of [s.line, s.warning, s.critical]) {
       let n = 0;
       while (n < arr.length && arr[n][0] < before) n += 1;
       if (n) arr.splice(0, n);
@@ -168,62 +248,103 @@
     return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   }
 
+  function setWindow(state, start, end) {
+    const view = state.view;
+    view.width = start == null || end == null ? null : end - start;
+    view.start = start;
+    view.end = end;
+    const [, last] = span(state);
+    view.follow = last === null || end == null || end >= last;
+  }
+
+  // Theme or time zone changed: redraw every chart with the new look.
+  const relook = () => states.forEach((state) => state.chart && draw(state.chart, state));
+  window.addEventListener("dash-prefs", relook);
+  const watchTheme = () => new MutationObserver(relook).observe(document.body, { attributes: true, attributeFilter: ["class"] });
+  if (document.body) watchTheme();
+  else document.addEventListener("DOMContentLoaded", watchTheme);
+
   window.LiveChart = {
-    /** Replace the whole series of element `id` and show [start, end] (null: everything). */
-    reset(id, rows, start, end) {
+    /** The streams shown, in order: [{key, name, color}]; others are dropped. */
+    layout(id, list) {
       withChart(id, (el, state) => {
-        state.line = [];
-        state.warning = [];
-        state.critical = [];
-        push(state, rows);
-        const view = state.view;
-        view.width = start == null || end == null ? null : end - start;
-        view.start = start;
-        view.end = end;
-        view.follow = true;
+        const next = new Map();
+        for (const item of list) {
+          const old = state.series.get(item.key);
+          next.set(item.key, { name: item.name, color: item.color, line: old ? old.line : [], warning: old ? old.warning : [], critical: old ? old.critical : [] });
+        }
+        state.series = next;
+        state.order = list.map((item) => item.key);
+        state.layoutChanged = true;
         render(el.chart, state);
       });
     },
 
-    /** Append rows at the right edge, after dropping points older than `trimBefore`. */
-    append(id, rows, trimBefore) {
+    /** Replace one series and show [start, end] (null: everything). */
+    reset(id, key, rows, start, end) {
       withChart(id, (el, state) => {
-        if (trimBefore != null) trim(state, trimBefore);
-        if (push(state, rows) || trimBefore != null) scheduleRender(el.chart, state);
+        const s = state.series.get(key);
+        if (!s) return;
+        s.line = [];
+        s.warning = [];
+        s.critical = [];
+        push(s, rows);
+        if (start !== undefined) setWindow(state, start, end);
+        render(el.chart, state);
       });
     },
 
-    /** Show [start, end]; the window follows new points while it ends at the newest. */
+    /** Append rows of one series at the right edge, after dropping points before `trimBefore`. */
+    append(id, key, rows, trimBefore) {
+      withChart(id, (el, state) => {
+        const s = state.series.get(key);
+        if (!s) return;
+        if (trimBefore != null) trim(s, trimBefore);
+        if (push(s, rows) || trimBefore != null) scheduleRender(el.chart, state);
+      });
+    },
+
+    /** Show [start, end] (a preset); the window follows new points while it ends at the newest. */
     zoom(id, start, end) {
       withChart(id, (el, state) => {
-        const line = state.line;
-        const view = state.view;
-        view.width = end - start;
-        view.start = start;
-        view.end = end;
-        view.follow = !line.length || end >= line[line.length - 1][0];
+        setWindow(state, start, end);
+        state.presetActive = true;
         render(el.chart, state);
       });
     },
 
-    /** Axis tooltip: time, value, flag and source, every part escaped. */
+    /** Show everything again. */
+    resetZoom(id) {
+      withChart(id, (el, state) => {
+        setWindow(state, null, null);
+        state.presetActive = false;
+        render(el.chart, state);
+      });
+    },
+
+    /** Download what the chart shows (streams, window, time zone) as CSV or JSON. */
+    download(id, format) {
+      const state = stateOf(id);
+      const params = new URLSearchParams({ streams: state.order.join(","), format, tz: DashPrefs.zoneName() });
+      if (state.view.width != null && state.view.start != null) {
+        params.set("start", String(Math.floor(state.view.start)));
+        params.set("end", String(Math.ceil(state.view.end)));
+      }
+      window.location.href = `/api/dashboard/export?${params}`;
+    },
+
+    /** Axis tooltip: time in the chosen zone, then each stream's value, raw value and source. */
     tooltip(params) {
-      const items = Array.isArray(params) ? params : [params];
-      const main = items.find((p) => p.seriesIndex === 0) || items[0];
-      if (!main || !Array.isArray(main.data)) return "";
-      const [ts, value, source] = main.data;
-      const flag = items.some((p) => p.seriesIndex === 2)
-        ? "critical"
-        : items.some((p) => p.seriesIndex === 1)
-          ? "warning"
-          : null;
-      const when = new Date(ts).toISOString().replace("T", " ").replace(".000Z", "Z");
-      const lines = [
-        escapeHtml(when),
-        value === null ? "no data (gap)" : `normalized <b>${escapeHtml(value.toFixed(1))}</b>`,
-        `source: ${escapeHtml(SOURCES[source] || "?")}`,
-      ];
-      if (flag) lines.push(`flag: ${escapeHtml(flag)}`);
+      const items = (Array.isArray(params) ? params : [params]).filter((p) => String(p.seriesId).startsWith("line:"));
+      if (!items.length || !Array.isArray(items[0].data)) return "";
+      const when = `${DashPrefs.format(items[0].data[0])} ${DashPrefs.zoneName()}`;
+      const lines = [escapeHtml(when)];
+      for (const p of items) {
+        const [, value, source, raw] = p.data;
+        const shown = value === null ? "no data (gap)" : `<b>${escapeHtml(value.toFixed(1))}</b>`;
+        const rawText = raw === null || raw === undefined ? "" : ` · raw ${escapeHtml(raw)}`;
+        lines.push(`${p.marker || ""}${escapeHtml(p.seriesName)}: ${shown}${rawText} · ${escapeHtml(SOURCES[source] || "?")}`);
+      }
       return lines.join("<br>");
     },
   };

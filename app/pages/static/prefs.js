@@ -1,0 +1,102 @@
+// The operator's display preferences, kept in this browser: theme and time zone.
+//
+// Theme: "auto" (follow the system, the default), "light" or "dark". Time zone: "utc" (the
+// default) or "local" (the browser's zone). Both are remembered in localStorage and applied
+// before the first draw; a change is announced to the page's components with a
+// "dash-prefs" window event and to the server with emitEvent("dash_prefs").
+(() => {
+  "use strict";
+
+  const THEMES = ["auto", "light", "dark"];
+  const ZONES = ["utc", "local"];
+
+  function read(key, allowed) {
+    try {
+      const value = window.localStorage.getItem("dash." + key);
+      return allowed.includes(value) ? value : allowed[0];
+    } catch (e) {
+      return allowed[0];
+    }
+  }
+
+  function write(key, value) {
+    try {
+      window.localStorage.setItem("dash." + key, value);
+    } catch (e) {
+      // private mode or storage disabled: the choice lasts for this page only
+    }
+  }
+
+  const state = { theme: read("theme", THEMES), tz: read("tz", ZONES) };
+
+  function localZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+    } catch (e) {
+      return "UTC";
+    }
+  }
+
+  function applyTheme() {
+    const dark = state.theme === "auto" ? "auto" : state.theme === "dark";
+    if (window.Quasar && window.Quasar.Dark) window.Quasar.Dark.set(dark);
+  }
+
+  function announce() {
+    window.dispatchEvent(new CustomEvent("dash-prefs", { detail: { ...state } }));
+    const payload = { theme: state.theme, tz: state.tz, zone: DashPrefs.zoneName() };
+    const send = () => {
+      if (window.did_handshake && typeof emitEvent === "function") emitEvent("dash_prefs", payload);
+      else setTimeout(send, 50);
+    };
+    send();
+  }
+
+  const formatters = new Map();
+
+  window.DashPrefs = {
+    get theme() {
+      return state.theme;
+    },
+    get tz() {
+      return state.tz;
+    },
+    /** The IANA name of the zone times are shown in. */
+    zoneName() {
+      return state.tz === "utc" ? "UTC" : localZone();
+    },
+    /** True when the page is drawn dark (whatever chose it). */
+    isDark() {
+      return document.body.classList.contains("body--dark");
+    },
+    /** Format epoch ms in the chosen zone: "2026-12-01 14:03:22" (or the time alone). */
+    format(ms, withDate = true) {
+      const zone = DashPrefs.zoneName();
+      const key = zone + (withDate ? "+d" : "");
+      let fmt = formatters.get(key);
+      if (!fmt) {
+        const options = { timeZone: zone, hour12: false, hour: "2-digit", minute: "2-digit", second: "2-digit" };
+        if (withDate) Object.assign(options, { year: "numeric", month: "2-digit", day: "2-digit" });
+        fmt = new Intl.DateTimeFormat("sv-SE", options); // ISO-like order: 2026-12-01 14:03:22
+        formatters.set(key, fmt);
+      }
+      return fmt.format(new Date(ms));
+    },
+    cycleTheme() {
+      state.theme = THEMES[(THEMES.indexOf(state.theme) + 1) % THEMES.length];
+      write("theme", state.theme);
+      applyTheme();
+      announce();
+    },
+    toggleZone() {
+      state.tz = state.tz === "utc" ? "local" : "utc";
+      write("tz", state.tz);
+      announce();
+    },
+    /** Called once the page is up: apply the remembered theme and tell the server. */
+    init() {
+      applyTheme();
+      announce();
+    },
+  };
+})();
