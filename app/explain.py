@@ -63,14 +63,31 @@ def _root(exc: BaseException) -> list[BaseException]:
     return chain
 
 
+_NO_NAME = "cannot find the simulator's host {host}: the name does not resolve"
+_WORDS = (
+    ("connection refused", "cannot reach the simulator at {place}: connection refused"),
+    ("name or service not known", _NO_NAME),
+    ("temporary failure in name resolution", _NO_NAME),
+    ("timed out", "no answer from the simulator at {place}{within}"),
+)
+"""What a wrapper's own text says when it carries no cause (httpx's ConnectError may not)."""
+
+
 def explain(exc: BaseException, url: str, timeout: float | None = None) -> Explained:
     """Say why connecting to the simulator at ``url`` failed."""
     place = where(url)
     detail = technical(exc)
-    for cause in _root(exc):
+    chain = _root(exc)
+    for cause in chain:
         text = _sentence(cause, place, timeout)
         if text is not None:
             return Explained(text, detail)
+    words = detail.lower()
+    within = f" within {timeout:g} s" if timeout else ""
+    for needle, sentence in _WORDS:
+        if needle in words:
+            host = place.rsplit(":", 1)[0]
+            return Explained(sentence.format(place=place, host=host, within=within), detail)
     return Explained(f"cannot connect to the simulator at {place}", detail)
 
 
@@ -85,7 +102,7 @@ def _sentence(exc: BaseException, place: str, timeout: float | None) -> str | No
     if isinstance(exc, ConnectionRefusedError):
         return f"cannot reach the simulator at {place}: connection refused"
     if isinstance(exc, socket.gaierror):
-        return f"cannot find the simulator's host {host}: the name does not resolve"
+        return _NO_NAME.format(host=host)
     if isinstance(exc, TimeoutError):
         within = f" within {timeout:g} s" if timeout else ""
         return f"no answer from the simulator at {place}{within}"

@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
-from app.config import DEFAULT_TOPIC, load_settings
+from app.config import load_settings
 
 
 def test_defaults() -> None:
     """With no flags and no env the dashboard listens on loopback and embeds the simulator."""
     s = load_settings([])
-    assert (s.host, s.port, s.topics, s.history_days) == ("127.0.0.1", 8080, [DEFAULT_TOPIC], 7)
+    assert (s.host, s.port, s.topics, s.history_days) == ("127.0.0.1", 8080, ["*"], 7)
     assert s.embedded and s.http_base == "http://127.0.0.1:8080"
     assert s.ws_url == "ws://127.0.0.1:8080/ws"
     assert s.max_reconnect_attempts == 0 and s.silence_limit == 75

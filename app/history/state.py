@@ -31,8 +31,6 @@ class StreamLoad:
     stream: str
     status: LoadStatus = "idle"
     error: str | None = None
-    error_detail: str = ""
-    """The technical text behind ``error`` (shown one click away)."""
     loaded_at: datetime | None = None
     points: int = 0
     """Samples the last successful load returned for this stream."""
@@ -40,6 +38,8 @@ class StreamLoad:
     """Attempts made by the current or last load."""
     next_retry_at: datetime | None = None
     """When the next attempt starts, while waiting between attempts."""
+    error_detail: str = ""
+    """The technical text behind ``error`` (shown one click away)."""
 
 
 @dataclass(slots=True)

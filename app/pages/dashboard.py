@@ -180,12 +180,13 @@ class Dashboard:
     async def _retry(self) -> None:
         history = self._services.history
         failed = [s for s in self.chart.streams if history.state(s).status == "error"]
-        results = [await _awaited(history.retry(s)) for s in failed]
-        if failed and not all(results):
-            still = [s for s in failed if history.state(s).status == "error"]
-            reason = history.state(still[0]).error if still else None
-            ui.notify(f"Retry failed again: {reason or 'unknown error'}", type="negative")
-        elif failed:
+        for stream in failed:
+            await run_command(history.retry(stream))
+        still = [s for s in failed if history.state(s).status == "error"]
+        if still:
+            reason = history.state(still[0]).error or "unknown error"
+            ui.notify(f"Retry failed again: {reason}", type="negative", multi_line=True)
+        elif failed and all(history.state(s).status == "loaded" for s in failed):
             ui.notify("History loaded", type="positive")
         self.refresh()
 
@@ -215,13 +216,6 @@ class Dashboard:
             "window.addEventListener('popstate', () => emitEvent('view_changed', location.search));"
             "DashPrefs.init();"
         )
-
-
-async def _awaited(result: object) -> bool:
-    """A command's outcome (``retry`` returns True once loaded)."""
-    if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
-        return bool(await result)
-    return bool(result)
 
 
 def page_builder(

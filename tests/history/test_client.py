@@ -137,7 +137,8 @@ async def test_connect_error_is_retryable_network_error() -> None:
 
     err = await failure(handle)
     assert (err.kind, err.retryable, err.status) == ("network", True, None)
-    assert "Connection refused" in err.reason and "sim.test" in err.reason
+    assert err.reason == "cannot reach the simulator at sim.test:8765: connection refused"
+    assert "ConnectError: [Errno 111] Connection refused" in err.detail
     assert isinstance(err.__cause__, httpx.ConnectError)
 
 

@@ -15,6 +15,7 @@ from app.facts import StreamFacts
 from app.protocol import HistorySample, StreamEvent, flag_for, iso_utc
 from app.protocol.models import STREAM_EVENT
 from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
+from app.stores.health import HealthBoard
 from app.stores.streams import StreamStore
 
 STREAM = "customer.tutor.search"
@@ -42,6 +43,7 @@ class LoadState:
 
     status: str = "idle"
     error: str | None = None
+    error_detail: str = ""
 
 
 @dataclass
@@ -75,23 +77,27 @@ class FakeServices:
     manager: RecordingManager
     history: ScriptedLoader
     facts: StreamFacts
+    health: HealthBoard
 
 
 current: FakeServices | None = None
 """The services the next page build uses (set by the ``services`` fixture)."""
 
 
-def make_services() -> FakeServices:
-    """Fresh stores and fakes: disconnected, nothing loaded."""
-    settings = Settings(show=False, push_interval=0.05)
+def make_services(topics: Sequence[str] = ("*",)) -> FakeServices:
+    """Fresh stores and fakes following ``topics``: disconnected, nothing loaded."""
+    settings = Settings(show=False, push_interval=0.05, topics=list(topics))
     connection = ConnectionStore("ws://test/ws", settings.topics)
+    streams = StreamStore()
+    facts = StreamFacts.packaged()
     return FakeServices(
         settings=settings,
-        streams=StreamStore(),
+        streams=streams,
         connection=connection,
         manager=RecordingManager(connection),
         history=ScriptedLoader(),
-        facts=StreamFacts.packaged(),
+        facts=facts,
+        health=HealthBoard(streams, connection, facts, lambda: settings.topics),
     )
 
 

@@ -1,15 +1,10 @@
-"""Header texts: badge per connection state, event age, stale warning."""
+"""Header texts: badge per connection state, durations, "data as of"."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.pages.status import (
-    badge_view,
-    format_age,
-    last_event_text,
-    stale_text,
-)
+from app.pages.status import as_of_text, badge_view, format_age
 from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
 
 NOW = 1_795_000_000.0
@@ -60,12 +55,9 @@ def test_reconnecting_detail_has_attempt_and_countdown() -> None:
     assert "retrying now" in badge_view(conn, NOW + 5).detail
 
 
-def test_last_event_and_stale() -> None:
-    """The age of the newest event, and a warning only when far past the cadence."""
-    assert last_event_text(None, NOW) == "no live event yet"
-    assert last_event_text(int((NOW - 12) * 1000), NOW) == "last event 12 s ago"
-    assert stale_text(int((NOW - 30) * 1000), 10.0, NOW) == ""
-    assert stale_text(int((NOW - 120) * 1000), 10.0, NOW) == (
-        "Stale: no event for 2 min (expected about every 10 s)"
-    )
-    assert stale_text(None, 10.0, NOW) == "" and stale_text(int(NOW * 1000), None, NOW) == ""
+def test_data_as_of_in_the_chosen_zone() -> None:
+    """ "data as of" names its zone; a day other than today is written out."""
+    assert as_of_text(NOW, "UTC").endswith(" 11:06:40 UTC")
+    assert as_of_text(NOW, "Europe/Berlin").endswith(" 12:06:40 Europe/Berlin")
+    assert as_of_text(NOW, "Not/AZone").endswith(" 11:06:40 UTC")
+    assert "2026-11-18" in as_of_text(NOW, "UTC")  # not today

@@ -121,11 +121,12 @@ async def test_unknown_ca_is_rejected_with_a_clear_error(
     try:
         conn = services.connection
         await _until(lambda: "not trusted" in conn.reason, "the link's TLS failure")
-        assert conn.reason.startswith("connect failed: TLS certificate of 127.0.0.1 not trusted (")
+        assert conn.reason.startswith("the TLS certificate of 127.0.0.1 is not trusted (")
         assert "--simulator-ca-file" in conn.reason and conn.state != "connected"
         await _until(lambda: services.history.state(STREAM).error, "the history failure")
         error = services.history.state(STREAM).error or ""
-        assert "TLS certificate not trusted" in error and "--simulator-ca-file" in error
+        assert "TLS certificate of 127.0.0.1 is not trusted" in error
+        assert "--simulator-ca-file" in error
     finally:
         await services.stop()
     assert len(recorder.seen) == before, "nothing may pass an unverified TLS handshake"

@@ -41,7 +41,8 @@ async def test_backoff_schedule_doubles_to_the_cap(
         assert manager.state is State.RECONNECTING
         assert manager.store.reconnect_attempts == 8
         assert manager.store.next_retry_at is not None
-        assert "scripted refusal" in manager.store.reason
+        assert manager.store.reason.endswith(": connection refused")
+        assert "scripted refusal" in manager.store.reason_detail
 
 
 async def test_jittered_schedule_stays_within_twenty_percent(

@@ -1,0 +1,246 @@
+"""What the chart sends a tab: layout, one reset per stream, then deltas; presets; export."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from app.pages.dashboard import SPACING_SLACK
+from tests.pages import dashboard_state
+from tests.pages.dashboard_state import (
+    OTHER,
+    STREAM,
+    FakeServices,
+    live_event,
+    make_services,
+    seed_history,
+)
+
+pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
+
+
+@pytest.fixture
+def services() -> Iterator[FakeServices]:
+    """Fresh stores and fakes, installed before the User fixture runs the main file."""
+    dashboard_state.current = make_services()
+    yield dashboard_state.current
+    dashboard_state.current = None
+
+
+@pytest.fixture
+async def user_page(services: FakeServices, user: User) -> User:
+    return user
+
+
+def _chart(user: User) -> ui.echart:
+    (element,) = user.find(kind=ui.echart).elements
+    return element
+
+
+def _scripts(user: User) -> list[str]:
+    assert user.client is not None
+    return [
+        message[2]["code"]
+        for _, _, message in user.client.outbox.message_history
+        if message[1] == "run_javascript"
+    ]
+
+
+def _calls(user: User, name: str) -> list[list[Any]]:
+    """Arguments of every ``LiveChart.<name>(...)`` call sent to the tab, in order."""
+    prefix = f"LiveChart.{name}("
+    return [
+        json.loads(f"[{code[len(prefix) : -1]}]")
+        for code in _scripts(user)
+        if code.startswith(prefix)
+    ]
+
+
+async def _until(condition: Callable[[], bool], what: str, limit: float = 3.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def test_chart_gets_each_series_once_then_deltas(
+    user_page: User, services: FakeServices
+) -> None:
+    """The layout names the stream; history goes out in one reset, live events as appends."""
+    newest = seed_history(services.streams, STREAM, hours=24)
+    await user_page.open("/")
+    chart = _chart(user_page)
+    await _until(lambda: bool(_calls(user_page, "reset")), "the first reset")
+    ((chart_id, layout),) = _calls(user_page, "layout")
+    assert chart_id == chart.id and [s["key"] for s in layout] == [STREAM]
+    ((_, key, rows, start, end),) = _calls(user_page, "reset")
+    assert key == STREAM and len(rows) == 288 and rows[-1][0] == newest
+    assert rows[-1][4] is not None, "history rows carry the raw value"
+    assert (start, end) == (newest - 7 * 86_400_000, newest), "7d window at the newest point"
+    services.streams.add_events(
+        [live_event(STREAM, newest + 1000, 90.0), live_event(STREAM, newest + 2000, 52.0)]
+    )
+    await _until(lambda: bool(_calls(user_page, "append")), "a push")
+    assert _calls(user_page, "append") == [
+        [chart.id, STREAM, [[newest + 1000, 90.0, 1, 2, None], [newest + 2000, 52.0, 1, 0, None]]]
+    ]
+    push = next(c for c in _scripts(user_page) if c.startswith("LiveChart.append"))
+    assert len(push) < 160, "a delta carries the new rows only"
+    assert chart.options["series"] == [], "points never travel in the option"
+    assert user_page.client is not None
+    updates = [m for _, _, m in user_page.client.outbox.message_history if m[1] == "update"]
+    assert not any(str(chart.id) in m[2] for m in updates), "the option is never re-sent"
+
+
+async def test_a_second_stream_is_sent_whole_and_the_first_kept(
+    user_page: User, services: FakeServices
+) -> None:
+    """Adding a stream lays out both and resets only the new one."""
+    seed_history(services.streams, STREAM, hours=2)
+    seed_history(services.streams, OTHER, hours=3)
+    await user_page.open("/")
+    await _until(lambda: len(_calls(user_page, "reset")) == 1, "the first reset")
+    user_page.find(marker="stream-select").click()
+    user_page.find(OTHER).click()
+    await _until(lambda: len(_calls(user_page, "reset")) == 2, "the second stream's reset")
+    layouts = _calls(user_page, "layout")
+    assert [s["key"] for s in layouts[-1][1]] == [STREAM, OTHER]
+    colors = [s["color"] for s in layouts[-1][1]]
+    assert len(set(colors)) == 2, "each stream its own colour"
+    assert [call[1] for call in _calls(user_page, "reset")] == [STREAM, OTHER]
+
+
+def _append_times(user: User) -> list[float]:
+    """When each ``LiveChart.append`` call left the server (``time.time()``)."""
+    assert user.client is not None
+    return [
+        at
+        for _, at, message in user.client.outbox.message_history
+        if message[1] == "run_javascript" and message[2]["code"].startswith("LiveChart.append(")
+    ]
+
+
+async def test_pushes_follow_changes_at_most_once_per_interval(
+    user_page: User, services: FakeServices
+) -> None:
+    """A change after a quiet period goes out at once; the next waits out push_interval."""
+    interval = 0.5  # long, so "at once" and "waited" are far apart even on a busy machine
+    services.settings = services.settings.model_copy(update={"push_interval": interval})
+    newest = seed_history(services.streams, STREAM, hours=1)
+    await user_page.open("/")
+    await _until(lambda: bool(_calls(user_page, "reset")), "the first reset")
+    await asyncio.sleep(interval + 0.1)  # quiet: the last push is more than an interval ago
+    sent = time.time()
+    services.streams.add_events([live_event(STREAM, newest + 1000, 60.0)])
+    await _until(lambda: len(_append_times(user_page)) == 1, "the first append")
+    first = _append_times(user_page)[0]
+    assert first - sent < interval / 2, "a change after a quiet period is not held back"
+    services.streams.add_events([live_event(STREAM, newest + 2000, 61.0)])
+    services.streams.add_events([live_event(STREAM, newest + 3000, 62.0)])
+    await _until(lambda: len(_append_times(user_page)) == 2, "the second append")
+    second = _append_times(user_page)[1]
+    assert second - first >= interval * (1 - SPACING_SLACK) - 0.02, "pushes keep their spacing"
+    assert second - first < interval + 0.3, "and the waiting change goes out when due"
+    rows = [r[0] for call in _calls(user_page, "append") for r in call[2]]
+    assert rows == [newest + 1000, newest + 2000, newest + 3000], "one delta per push"
+
+
+async def test_preset_zooms_and_reset_zoom_unlights_it(
+    user_page: User, services: FakeServices
+) -> None:
+    """A preset sets the window at the newest point; after reset zoom, none is lit (a free
+    zoom in the browser does the same: tests/browser)."""
+    newest = seed_history(services.streams, STREAM, hours=48)
+    await user_page.open("/")
+    chart = _chart(user_page)
+    await _until(lambda: bool(_calls(user_page, "reset")), "the first reset")
+    (toggle,) = user_page.find(kind=ui.toggle).elements
+    assert toggle.value == "7d"
+    toggle.value = "1h"
+    expected = [chart.id, newest - 3_600_000, newest]
+    await _until(lambda: expected in _calls(user_page, "zoom"), "the zoom call")
+    user_page.find(marker="reset-zoom").click()
+    await _until(lambda: bool(_calls(user_page, "resetZoom")), "reset zoom")
+    await _until(lambda: toggle.value is None, "no preset lit after reset zoom")
+
+
+async def test_late_tab_gets_the_whole_series_once(
+    services: FakeServices, create_user: Callable[[], User]
+) -> None:
+    """A tab opened after live points arrived gets all of them in its one reset."""
+    newest = seed_history(services.streams, STREAM, hours=6)
+    first = create_user()
+    await first.open("/")
+    await _until(lambda: bool(_calls(first, "reset")), "the first tab's reset")
+    services.streams.add_events([live_event(STREAM, newest + i * 1000, 60.0) for i in (1, 2, 3)])
+    await _until(lambda: bool(_calls(first, "append")), "a push")
+    late = create_user()
+    await late.open("/")
+    await _until(lambda: bool(_calls(late, "reset")), "the late tab's reset")
+    ((_, _, rows, _, _),) = _calls(late, "reset")
+    assert len(rows) == 72 + 3
+    assert not _calls(late, "append")
+    ((_, _, first_rows, _, _),) = _calls(first, "reset")
+    assert len(first_rows) + len(_calls(first, "append")[0][2]) == 72 + 3
+
+
+async def test_export_of_one_stream(user_page: User, services: FakeServices) -> None:
+    """JSON and CSV of one stream; 404 for an unknown stream, 400 for a bad format."""
+    newest = seed_history(services.streams, STREAM, hours=1)
+    services.streams.record_gap(STREAM, newest + 1000, newest + 3000)
+    http = user_page.http_client
+    body = (await http.get("/api/dashboard/export", params={"stream": STREAM})).json()
+    assert body["stream"] == STREAM and body["timezone"] == "UTC" and len(body["points"]) == 13
+    assert body["points"][-1] == {
+        "timestamp": body["points"][-1]["timestamp"],
+        "normalized": None,
+        "raw": None,
+        "anomalyFlag": None,
+        "source": "gap",
+    }
+    assert body["points"][0]["timestamp"].endswith("Z")
+    csv_text = (
+        await http.get("/api/dashboard/export", params={"stream": STREAM, "format": "csv"})
+    ).text
+    lines = csv_text.splitlines()
+    assert lines[0] == "stream,timestamp,normalized,raw,anomalyFlag,source" and len(lines) == 14
+    missing = await http.get("/api/dashboard/export", params={"stream": "no.such"})
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "STREAM_NOT_FOUND"
+    bad = await http.get("/api/dashboard/export", params={"stream": STREAM, "format": "xml"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "INVALID_FORMAT"
+
+
+async def test_export_of_what_the_chart_shows(user_page: User, services: FakeServices) -> None:
+    """Several streams, the window on screen, times in the chosen zone, named."""
+    newest = seed_history(services.streams, STREAM, hours=2)
+    seed_history(services.streams, OTHER, hours=2)
+    params = {
+        "streams": f"{STREAM},{OTHER}",
+        "format": "csv",
+        "tz": "Europe/Berlin",
+        "start": str(newest - 3_600_000),
+        "end": str(newest),
+    }
+    answer = await user_page.http_client.get("/api/dashboard/export", params=params)
+    assert answer.headers["x-time-zone"] == "Europe/Berlin"
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert {r["stream"] for r in rows} == {STREAM, OTHER}
+    assert len(rows) == 2 * 13, "one hour of 5-minute points, both ends included"
+    assert all(r["timestamp"].endswith(("+01:00", "+02:00")) for r in rows)
+    json_params = {**params, "format": "json"}
+    body = (await user_page.http_client.get("/api/dashboard/export", params=json_params)).json()
+    assert set(body["streams"]) == {STREAM, OTHER} and body["timezone"] == "Europe/Berlin"
+    too_many = ",".join(services.facts.names[:7])
+    refused = await user_page.http_client.get("/api/dashboard/export", params={"streams": too_many})
+    assert refused.status_code == 400
