@@ -26,8 +26,9 @@ JSON = {"Content-Type": "application/json"}
 
 @pytest.fixture(scope="module")
 def dash() -> Iterator[Process]:
-    """The dashboard as it starts by default, embedded simulator, at a low rate."""
-    proc = start_dashboard("--sim-rate", "5")
+    """The dashboard with its embedded simulator at a low rate, following one stream (so the
+    memory measured is the simulator's answers, not 50 streams arriving)."""
+    proc = start_dashboard("--sim-rate", "5", "--topics", "customer.tutor.search")
     yield proc
     proc.stop()
 
@@ -160,6 +161,11 @@ def test_history_concurrency_and_memory(dash: Process) -> None:
     port = _port(dash)
     params = _window(1 / 24)
     url = f"{dash.url}/api/simulation/history"
+    wait_until(  # the dashboard's own seed of every stream is in memory before the baseline
+        lambda: all(v["history"] == "loaded" for v in status(dash)["streams"].values()),
+        30,
+        "the history seed of every stream",
+    )
     before = _rss(dash)
     with ExitStack() as stack:
         for _ in range(2):
