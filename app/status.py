@@ -24,6 +24,7 @@ def status_body(services: Services) -> dict[str, Any]:
     counters["duplicatesDropped"] = services.streams.duplicates_dropped
     counters["backfilledPoints"] = services.streams.backfilled_points
     counters["gaps"] = len(services.streams.gaps())
+    counters["historyRejectedByKind"] = dict(services.history.model.rejected_by_kind)
     if services.simulator is not None:
         # Same snapshot as eventsReceived, so the two can be compared (ingestion lag).
         counters["embeddedSimulatorEmitted"] = services.simulator.engine.emitted

@@ -26,6 +26,7 @@ from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
+from tests.support.browser import LINE, chart_ready
 from tests.support.processes import (
     ARTIFACTS,
     CHROMIUM,
@@ -39,12 +40,7 @@ from tests.support.processes import (
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CHART = "document.querySelector('.nicegui-echart')"
-LINE = f"getElement(+{CHART}.id.slice(1)).chart.getOption().series[0].data"
-READY = (
-    f"() => {{ const el = {CHART}; const c = el && getElement(+el.id.slice(1));"
-    " return !!(c && c.chart && c.chart.getOption().series[0].data.length > 0); }"
-)
+READY = chart_ready(1)
 TAB_FIGURES = (
     f"() => {{ const d = {LINE}; return {{ points: d.length, newest: d.at(-1)[0],"
     " heap: performance.memory ? performance.memory.usedJSHeapSize : null }; }"

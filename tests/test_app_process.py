@@ -131,3 +131,24 @@ def test_history_answers_over_the_configured_size_are_refused() -> None:
         assert body["connection"]["state"] == "connected"
     finally:
         proc.stop()
+
+
+def test_a_topic_the_server_does_not_know_is_listed_from_the_start() -> None:
+    """--topics naming an unknown stream: listed with no data and its history error."""
+    proc = start_dashboard("--topics", "customer.tutor.search,lab.unknown.stream")
+    try:
+        body = wait_until(
+            lambda: (
+                (s := status(proc))["streams"].get("lab.unknown.stream", {}).get("history")
+                == "error"
+                and s["streams"]["lab.unknown.stream"]["state"] == "nodata"
+                and s
+            ),
+            timeout=30,
+            what="the unknown stream listed with its history error",
+        )
+        unknown = body["streams"]["lab.unknown.stream"]
+        assert "STREAM_NOT_FOUND" in (unknown["historyError"] or "")
+        assert body["streams"]["customer.tutor.search"]["history"] == "loaded"
+    finally:
+        proc.stop()

@@ -241,6 +241,7 @@ class HistoryLoader:
                 for name in names:
                     await self._load_window([name])
             return
+        self._tally(result, names)
         for name in names:
             samples = result.streams.get(name)
             if samples:
@@ -254,6 +255,23 @@ class HistoryLoader:
         self.model.add_events(result.events)
         self.model.baselines.update(result.baselines)
         self.model.changed()
+
+    def _tally(self, result: HistoryResult, asked: Sequence[str]) -> None:
+        """Count what the answer held that cannot be used: refused by the parser, or filed
+        under streams nobody asked for (never drawn on another stream's chart)."""
+        tally = self.model.rejected_by_kind
+        for kind, count in result.rejected.items():
+            tally[kind] = tally.get(kind, 0) + count
+        wanted = set(asked)
+        extra = sum(len(s) for name, s in result.streams.items() if name not in wanted)
+        if extra:
+            tally["unrequested_stream"] = tally.get("unrequested_stream", 0) + extra
+        if result.rejected or extra:
+            log.warning(
+                "history answer: %d point(s) refused (%s)",
+                sum(result.rejected.values()) + extra,
+                ", ".join(sorted({*result.rejected, *(["unrequested_stream"] if extra else [])})),
+            )
 
     def _fail(self, load: StreamLoad, reason: str, delay: float | None, detail: str = "") -> None:
         load.status, load.error, load.error_detail = "error", reason, detail
@@ -275,6 +293,7 @@ class HistoryLoader:
                 lambda: (start, end), [gap.stream], self._gap_attempts, None, failed
             )
             if result is not None:
+                self._tally(result, [gap.stream])
                 inside = [
                     s
                     for s in result.streams.get(gap.stream, ())

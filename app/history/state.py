@@ -53,6 +53,9 @@ class LoaderState:
     events: list[ExternalEvent] = field(default_factory=list)
     """External events (campaigns, outages) from the history answers, by time."""
     baselines: dict[str, StreamBaseline] = field(default_factory=dict)
+    rejected_by_kind: dict[str, int] = field(default_factory=dict)
+    """History points refused, by kind (``bad_timestamp``, ``bad_stream_name``,
+    ``unrequested_stream``...): counted, never stored."""
     _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def stream(self, name: str) -> StreamLoad:

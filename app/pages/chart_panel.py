@@ -17,6 +17,7 @@ from nicegui.events import ValueChangeEventArguments
 from app.pages.chart import LiveChart
 from app.pages.contracts import DashboardServices
 from app.pages.header import set_text, set_visible
+from app.pages.status import as_of_text
 from app.pages.view import MAX_STREAMS, RANGES, View
 
 HELP = (
@@ -54,9 +55,9 @@ class ChartPanel:
                     handler = f"() => LiveChart.download({self.chart.element.id}, '{fmt}')"
                     button.on("click", js_handler=handler)
                 self.loading = self._overlay("history-loading", "sync", "Loading history…")
-                self.empty = self._overlay(
-                    "empty-state", "query_stats", "No data for these streams yet"
-                )
+                self.empty = self._overlay("empty-state", "query_stats", "")
+                with self.empty:
+                    self.empty_since = ui.label().classes("text-sm dash-muted")
 
     def _controls(self, view: View) -> None:
         with ui.row().classes("w-full items-center gap-2"):
@@ -112,8 +113,7 @@ class ChartPanel:
             self.retry.mark("retry")
         return banner
 
-    @staticmethod
-    def _overlay(marker: str, icon: str, text: str) -> ui.column:
+    def _overlay(self, marker: str, icon: str, text: str) -> ui.column:
         with (
             ui.column()
             .classes("absolute inset-0 items-center justify-center gap-2 z-10")
@@ -121,7 +121,9 @@ class ChartPanel:
             .mark(marker)
         ) as overlay:
             ui.icon(icon, size="40px").classes("dash-muted")
-            ui.label(text).classes("text-lg")
+            label = ui.label(text).classes("text-lg")
+        if marker == "empty-state":
+            self.empty_text = label
         return overlay
 
     def _names(self) -> list[str]:
@@ -144,7 +146,7 @@ class ChartPanel:
         self.chart.reset_zoom()
         self.show(View(tuple(self.chart.streams), None))
 
-    def refresh(self) -> None:
+    def refresh(self, zone: str = "UTC") -> None:
         """Loading, error and empty states of the streams shown."""
         history = self._services.history
         loads = {s: history.state(s) for s in self.chart.streams}
@@ -158,7 +160,12 @@ class ChartPanel:
         loading = any(st.status == "loading" for st in loads.values())
         no_points = not self.chart.point_count
         set_visible(self.loading, loading and no_points)
-        set_visible(self.empty, no_points and not loading and not failed)
+        empty = no_points and not loading and not failed
+        set_visible(self.empty, empty)
+        if empty:
+            since = as_of_text(self._services.health.started_at, zone).replace("data as of ", "")
+            set_text(self.empty_text, "No data for these streams yet")
+            set_text(self.empty_since, f"nothing from the server since {since}")
 
     # --- the operator tells the panel -------------------------------------------------------
 

@@ -120,7 +120,7 @@ class Dashboard:
         self.header.refresh()
         as_of = self._services.health.data_as_of
         self.grid.refresh(None if as_of is None else as_of_text(as_of, self.zone))
-        self.panel.refresh()
+        self.panel.refresh(self.zone)
         self.counters.refresh()
 
     # --- what the tab shows ---------------------------------------------------------------
@@ -236,6 +236,8 @@ def page_builder(
 
 
 def _view(services: DashboardServices, query: str | None, legacy: str | None) -> View:
-    known = set(services.facts.names) | set(services.streams.stream_names())
+    """The view of a URL; a followed stream the server never named counts as known, so the
+    page shows it (with no data) rather than another stream."""
+    known = {*services.facts.names, *services.streams.stream_names(), *services.health.followed()}
     fallback = default_stream(services.settings.topics, known, DEFAULT_TOPIC)
     return parse_view(query, known, fallback, legacy)

@@ -12,14 +12,16 @@ samples exist, so the parse never holds both forms of the whole body.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
 from app.protocol.models import (
+    ISO_PREFIX,
     ContractHistory,
     ContractPoint,
     ErrorBody,
@@ -27,8 +29,9 @@ from app.protocol.models import (
     OriginalHistory,
     StreamBaseline,
 )
-from app.protocol.parse import ProtocolError
+from app.protocol.parse import ProtocolError, validate_events
 from app.protocol.timestamps import datetime_ms
+from app.protocol.topics import is_stream_name
 from app.slots import slot_setter
 
 _CONTRACT: TypeAdapter[ContractHistory] = TypeAdapter(ContractHistory)
@@ -68,7 +71,9 @@ class HistoryResult:
     streams: dict[str, list[HistorySample]]
     events: list[ExternalEvent] = field(default_factory=list)
     baselines: dict[str, StreamBaseline] = field(default_factory=dict)
-    rejected: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    """What the parser refused, by kind: points whose timestamp is not ISO 8601, streams
+    whose name is not a dotted name, events that are not stream events."""
 
 
 _by_time = attrgetter("ts_ms")
@@ -79,18 +84,28 @@ _set_ts, _set_normalized, _set_value, _set_flag, _set_id = (
 )
 
 
-class _EpochMs(dict[str | datetime, int]):
-    """Epoch ms of one body's timestamps: each distinct one is validated and converted once.
+BAD = -(2**63)
+"""What :class:`_EpochMs` gives a timestamp that is not an ISO 8601 string."""
+_ISO = re.compile(ISO_PREFIX)
 
-    A string is validated as pydantic validates a ``datetime`` field from JSON (same
-    parser, same rules); a missing key raises ``ValidationError`` for a bad one.
+
+class _EpochMs(dict[Any, int]):
+    """Epoch ms of one body's timestamps: each distinct one is checked and converted once.
+
+    Only ISO 8601 strings count (as live events: a number, or a string of digits that a
+    datetime parser would take as epoch time, is refused); anything else maps to :data:`BAD`.
     """
 
     __slots__ = ()
 
-    def __missing__(self, key: str | datetime) -> int:
-        ts = key if isinstance(key, datetime) else _DATETIME.validate_python(key)
-        ms = self[key] = datetime_ms(ts)
+    def __missing__(self, key: Any) -> int:
+        ms = BAD
+        if isinstance(key, str) and _ISO.match(key):
+            try:
+                ms = datetime_ms(_DATETIME.validate_python(key))
+            except (ValueError, OverflowError):  # ValidationError is a ValueError
+                ms = BAD
+        self[key] = ms
         return ms
 
 
@@ -117,7 +132,7 @@ def parse_history(body: bytes | str) -> HistoryResult | ProtocolError:
         except ValidationError:
             return _explain(first, size)
         return _from_original(original)
-    return _from_contract(contract, size)
+    return _from_contract(contract)
 
 
 def _explain(exc: ValidationError, size: int) -> ProtocolError:
@@ -132,17 +147,21 @@ def _neither(where: str, why: str, size: int) -> ProtocolError:
     return ProtocolError("invalid_shape", f"history has neither known shape ({where}: {why})", size)
 
 
-def _from_contract(h: ContractHistory, size: int) -> HistoryResult | ProtocolError:
+def _from_contract(h: ContractHistory) -> HistoryResult:
     epoch_ms = _EpochMs()
     flags = _Flags()
     raw = h.streams
     streams: dict[str, list[HistorySample]] = {}
+    rejected: dict[str, int] = {}
     for name in list(raw):
         points = raw.pop(name)  # freed once converted: the dicts and samples never all coexist
-        try:
-            streams[name] = _contract_samples(points, epoch_ms, flags)
-        except (ValueError, OverflowError):  # a bad timestamp string (ValidationError)
-            return _bad_timestamp(name, points, size)
+        if not is_stream_name(name):
+            _count(rejected, "bad_stream_name", len(points) or 1)
+            continue
+        samples, bad = _contract_samples(points, epoch_ms, flags)
+        streams[name] = samples
+        if bad:
+            _count(rejected, "bad_timestamp", bad)
     return HistoryResult(
         shape="contract",
         start=h.time_range.start if h.time_range else None,
@@ -150,13 +169,19 @@ def _from_contract(h: ContractHistory, size: int) -> HistoryResult | ProtocolErr
         streams=streams,
         events=h.events,
         baselines=dict(h.baseline_stats or {}),
+        rejected=rejected,
     )
+
+
+def _count(rejected: dict[str, int], kind: str, n: int) -> None:
+    rejected[kind] = rejected.get(kind, 0) + n
 
 
 def _contract_samples(
     points: list[ContractPoint], epoch_ms: _EpochMs, flags: _Flags
-) -> list[HistorySample]:
-    """One stream's samples in time order (stable: equal timestamps keep their order)."""
+) -> tuple[list[HistorySample], int]:
+    """One stream's samples in time order (stable: equal timestamps keep their order), and
+    how many points were refused for their timestamp."""
     new, sample = object.__new__, HistorySample
     set_ts, set_normalized, set_value, set_flag, set_id = (
         _set_ts,
@@ -169,8 +194,15 @@ def _contract_samples(
     append = samples.append
     last = -(2**63)
     ordered = True
+    bad = 0
     for p in points:
-        ms = epoch_ms[p["timestamp"]]
+        try:
+            ms = epoch_ms[p["timestamp"]]
+        except (TypeError, KeyError):  # unhashable (a list, an object) or missing
+            ms = BAD
+        if ms == BAD:
+            bad += 1
+            continue
         normalized = p.get("normalized")
         s = new(sample)
         set_ts(s, ms)
@@ -184,41 +216,40 @@ def _contract_samples(
         last = ms
     if not ordered:
         samples.sort(key=_by_time)
-    return samples
-
-
-def _bad_timestamp(name: str, points: list[ContractPoint], size: int) -> ProtocolError:
-    """The refusal for a stream whose points hold an unusable timestamp (the first one)."""
-    for i, p in enumerate(points):
-        try:
-            _EpochMs()[p["timestamp"]]
-        except ValidationError as exc:
-            return _neither(f"streams.{name}.{i}.timestamp", exc.errors()[0]["msg"], size)
-        except (ValueError, OverflowError) as exc:
-            return _neither(f"streams.{name}.{i}.timestamp", str(exc), size)
-    return _neither(f"streams.{name}", "unusable timestamp", size)  # pragma: no cover
+    return samples, bad
 
 
 def _from_original(h: OriginalHistory) -> HistoryResult:
+    """Each event is filed under the stream its own ``stream`` field names, whatever key the
+    server listed it under; events that are not valid stream events are refused, by kind."""
     streams: dict[str, list[HistorySample]] = {}
     baselines: dict[str, StreamBaseline] = {}
+    rejected: dict[str, int] = {}
     for name, item in h.data.items():
-        samples: list[HistorySample] = []
-        for ev in item.events:
+        events, refused = validate_events(item.events)
+        for kind, count in refused.items():
+            _count(rejected, kind, count)
+        for ev in events:
             value = _raw_value((ev.get("data") or {}).get("value"))
             normalized = ev.get("normalizedValue")
             flag = ev.get("anomalyFlag")
             if flag is None and normalized is not None:
                 flag = flag_for(normalized)
-            samples.append(
-                HistorySample(datetime_ms(ev["timestamp"]), normalized, value, flag, ev.get("id"))
+            sample = HistorySample(
+                datetime_ms(ev["timestamp"]), normalized, value, flag, ev.get("id")
             )
-        samples.sort(key=lambda s: s.ts_ms)
-        streams[name] = samples
-        if item.baseline is not None:
+            streams.setdefault(ev["stream"], []).append(sample)
+        if item.baseline is not None and is_stream_name(name):
             baselines[name] = item.baseline
+    for samples in streams.values():
+        samples.sort(key=_by_time)
     return HistoryResult(
-        shape="original", start=h.start, end=h.end, streams=streams, baselines=baselines
+        shape="original",
+        start=h.start,
+        end=h.end,
+        streams=streams,
+        baselines=baselines,
+        rejected=rejected,
     )
 
 

@@ -28,7 +28,9 @@ from app.protocol.models import (
 )
 from app.protocol.timestamps import iso_utc
 
-ErrorKind = Literal["binary", "too_large", "invalid_json", "invalid_shape", "bad_event"]
+EventErrorKind = Literal["bad_event", "bad_stream_name", "bad_timestamp"]
+"""Why one event was refused: not a dotted stream name, not an ISO 8601 time, or the rest."""
+ErrorKind = Literal["binary", "too_large", "invalid_json", "invalid_shape"] | EventErrorKind
 DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024
 
 # The union's callable discriminator makes pydantic build the whole frame as Python objects
@@ -102,32 +104,45 @@ def _parse_slow(frame: bytes | str, size: int) -> ServerMessage | ProtocolError:
             end = None
         return CatchupMessage(events=events, catchUpEndTime=end, rejected=rejected)
     if kind == "event":
-        return ProtocolError("bad_event", f"event rejected: {_first_error(raw.get('data'))}", size)
+        why, detail = _first_error(raw.get("data"))
+        return ProtocolError(why, f"event rejected: {detail}", size)
     if kind in KNOWN_TYPES:
         return ProtocolError("invalid_shape", f"'{kind}' message of the wrong shape", size)
     return ProtocolError("invalid_shape", f"unusable '{_clip(kind)}' message", size)
 
 
-def validate_events(items: list[Any]) -> tuple[list[StreamEvent], int]:
-    """Validate events one by one; returns the good ones and how many were rejected."""
+def validate_events(items: list[Any]) -> tuple[list[StreamEvent], dict[EventErrorKind, int]]:
+    """Validate events one by one; returns the good ones and the rejected ones by kind."""
     good: list[StreamEvent] = []
-    rejected = 0
+    rejected: dict[EventErrorKind, int] = {}
     for item in items:
         try:
             good.append(STREAM_EVENT.validate_python(item))
-        except ValidationError:
-            rejected += 1
+        except ValidationError as exc:
+            kind = error_kind(exc)
+            rejected[kind] = rejected.get(kind, 0) + 1
     return good, rejected
 
 
-def _first_error(value: Any) -> str:
+def error_kind(exc: ValidationError) -> EventErrorKind:
+    """Which counter a refused event goes to: its stream name, its timestamp, or the rest."""
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else ""
+        if field == "stream" and err["type"] == "string_pattern_mismatch":
+            return "bad_stream_name"
+        if field == "timestamp" and err["type"] != "missing":
+            return "bad_timestamp"
+    return "bad_event"
+
+
+def _first_error(value: Any) -> tuple[EventErrorKind, str]:
     try:
         STREAM_EVENT.validate_python(value)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "event"
-        return f"{where}: {err['msg']}"
-    return "unknown reason"
+        return error_kind(exc), f"{where}: {_clip(err['msg'], 120)}"
+    return "bad_event", "unknown reason"
 
 
 def _short(exc: BaseException) -> str:

@@ -31,7 +31,9 @@ FLAGGED = frozenset({"warning", "critical"})
 """Anomaly flags that ``anomalies`` delivers."""
 
 _SEGMENT = r"[A-Za-z0-9_\-]+"
-STREAM_NAME_RE = re.compile(rf"^{_SEGMENT}(\.{_SEGMENT})+$")
+STREAM_NAME_PATTERN = rf"^{_SEGMENT}(\.{_SEGMENT})+$"
+"""A dotted stream name (also enforced on every event the parser accepts)."""
+STREAM_NAME_RE = re.compile(STREAM_NAME_PATTERN)
 TOPIC_RE = re.compile(rf"^(\*|{ANOMALIES}|{_SEGMENT}\.\*|{_SEGMENT}(\.{_SEGMENT})+)$")
 
 

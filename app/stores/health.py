@@ -107,7 +107,8 @@ class HealthBoard:
         self._cells: dict[str, Cell] = {}
         self._changed_at: dict[str, int] = {}
         self.version = 0
-        self._started = clock()
+        self.started_at = clock()
+        """When the board started following (epoch s): "no data since" counts from here."""
         self._connected = False
         self.data_as_of: float | None = None
         """Set while the data on screen may be old (link down, or no fresh data since)."""
@@ -167,12 +168,12 @@ class HealthBoard:
     def _cell(self, stream: str, watch: _Watch, now: float) -> Cell:
         latest = self._streams.latest(stream)
         value = None if latest is None else round(latest[1], 1)
-        fresh = watch.fresh_at if watch.fresh_at is not None else self._started
+        fresh = watch.fresh_at if watch.fresh_at is not None else self.started_at
         limit = self._stale_after(watch, now)
         if limit is not None and now - fresh > limit:
             return Cell(stream, "stale", value, fresh)
         if value is None:
-            return Cell(stream, "nodata", None, self._started)
+            return Cell(stream, "nodata", None, self.started_at)
         return Cell(stream, level(value), value, None)
 
     @staticmethod

@@ -164,11 +164,9 @@ class Session:
             events = [e for e in events if event_time_ms(e) <= horizon]
         self._recovery.observe(events, live=source is Source.LIVE)
 
-    def _rejected(self, count: int, where: str) -> None:
-        if count:
-            self._malformed(
-                "bad_event", f"{count} invalid event(s) skipped in a {where} frame", count
-            )
+    def _rejected(self, kinds: dict[str, int], where: str) -> None:
+        for kind, count in kinds.items():
+            self._malformed(kind, f"{count} invalid event(s) skipped in a {where} frame", count)
 
     def _malformed(self, kind: str, detail: str, count: int = 1) -> None:
         self._store.count_malformed(kind, count)

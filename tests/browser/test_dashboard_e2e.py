@@ -12,14 +12,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
+from tests.support.browser import CHART_ID, LINE, chart_ready
+
 from .servers import ARTIFACTS, Process, Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 DAY_MS = 86_400_000
 STREAM = "customer.tutor.search"
-CHART = "document.querySelector('.nicegui-echart')"
-CHART_ID = f"+{CHART}.id.slice(1)"
 SHOWN = (
     "() => { const o = getElement(" + CHART_ID + ").chart.getOption();"
     " const warn = new Set(o.series[1].data.map((p) => p[0]));"
@@ -29,8 +29,6 @@ SHOWN = (
     " crit.has(p[0]) ? 'critical' : warn.has(p[0]) ? 'warning' : null]); }"
 )
 """[ts, normalized, source, flag] of every point ECharts draws."""
-LINE = f"getElement({CHART_ID}).chart.getOption().series[0].data"
-"""The line series' data as ECharts holds it."""
 BADGE = "document.querySelector('[data-testid=connection-badge]')"
 
 
@@ -46,13 +44,7 @@ def page(browser: Browser) -> Iterator[Page]:
 def open_dashboard(page: Page, url: str, min_points: int = 1000) -> None:
     """Open the page and wait until the chart holds ``min_points`` points."""
     page.goto(url)
-    page.wait_for_function(
-        f"() => {{ const el = {CHART}; const c = el && getElement({CHART_ID});"
-        f" return !!(c && c.chart && window.LiveChart"
-        f" && c.chart.getOption().series[0].data.length >= {min_points}); }}",
-        timeout=45_000,
-        polling=100,
-    )
+    page.wait_for_function(chart_ready(min_points), timeout=45_000, polling=100)
 
 
 def chart_length(page: Page) -> int:

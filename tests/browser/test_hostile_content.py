@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.support.asgi_thread import serve_in_thread
+from tests.support.browser import chart_ready
 from tests.support.processes import status, wait_until
 
 from . import hostile
@@ -146,12 +147,7 @@ def test_hostile_text_is_shown_never_run(browser: Browser, hostile_stack: Proces
 def _hover_tooltip(page: Page) -> None:
     """Hover the newest points until ECharts shows its tooltip; check it holds no markup."""
     chart = page.locator(".nicegui-echart")
-    page.wait_for_function(
-        "() => { const el = document.querySelector('.nicegui-echart');"
-        " const c = el && getElement(el.id.slice(1));"
-        " return !!(c && c.chart && c.chart.getOption().series[0].data.length >= 30); }",
-        timeout=20_000,
-    )
+    page.wait_for_function(chart_ready(30), timeout=20_000)
     box = chart.bounding_box()
     assert box is not None
     tooltip = "() => [...document.querySelectorAll('.nicegui-echart div')].find((d) =>"

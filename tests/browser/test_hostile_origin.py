@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from tests.support.asgi_thread import serve_in_thread
+from tests.support.browser import chart_ready
 from tests.support.processes import wait_until
 
 from .servers import RATE, Process, free_port, start, start_dashboard
@@ -203,11 +204,7 @@ window.__violations = [];
 document.addEventListener('securitypolicyviolation', (e) =>
   window.__violations.push(e.effectiveDirective + ' ' + e.blockedURI));
 """
-CHART_POINTS = (
-    "() => { const el = document.querySelector('.nicegui-echart');"
-    " const c = el && getElement(el.id.slice(1));"
-    " return !!(c && c.chart && c.chart.getOption().series[0].data.length > 0); }"
-)
+CHART_POINTS = chart_ready(1)
 
 
 def test_pages_work_under_their_policy_and_refuse_framing(

@@ -8,16 +8,14 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
+from tests.support.browser import chart_ready
+
 from .servers import Process, free_port, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
 TOKEN = "browser-login-token-0123456789"
-CHART_POINTS = (
-    "() => { const el = document.querySelector('.nicegui-echart');"
-    " const c = el && getElement(el.id.slice(1));"
-    " return !!(c && c.chart && c.chart.getOption().series[0].data.length > 0); }"
-)
+CHART_POINTS = chart_ready(1)
 BADGE = "[data-testid=connection-badge]"
 
 

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.support.browser import CHART_LENGTH
 from tests.support.processes import status, wait_until
 
 from .servers import ARTIFACTS, Process, start_dashboard
@@ -30,11 +31,7 @@ SIM_RATE = "400"
 WINDOW_S = 8.0
 TABS = 10
 MAX_SLOWDOWN = 0.10
-CHART = (
-    "() => { const el = document.querySelector('.nicegui-echart');"
-    " const c = el && getElement(el.id.slice(1));"
-    " return c && c.chart ? c.chart.getOption().series[0].data.length : 0; }"
-)
+CHART = CHART_LENGTH
 
 
 SAMPLE_EVERY_S = 0.5

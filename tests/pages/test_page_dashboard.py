@@ -228,3 +228,16 @@ async def test_history_error_banner_retries(user_page: User, services: FakeServi
     services.history.on_load = "loading"
     user_page.find("Retry").click()
     await user_page.should_see("Loading history…", retries=WAIT)
+
+
+@pytest.mark.parametrize("services", [["lab.unknown.stream", STREAM]], indirect=True)
+async def test_a_followed_stream_the_server_never_named_is_shown_not_swapped(
+    user_page: User, services: FakeServices
+) -> None:
+    """An exact topic opens as itself, with no data since the start, never as another stream."""
+    await user_page.open("/")
+    (select,) = user_page.find(marker="stream-select").elements
+    assert select.value == ["lab.unknown.stream"]
+    services.history.states["lab.unknown.stream"] = LoadState("loaded")
+    await user_page.should_see("No data for these streams yet", retries=WAIT)
+    await user_page.should_see(content="nothing from the server since", retries=WAIT)

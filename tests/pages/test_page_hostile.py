@@ -20,7 +20,6 @@ from tests.pages.dashboard_state import (
     STREAM,
     FakeServices,
     LoadState,
-    live_event,
     make_services,
     set_state,
 )
@@ -55,9 +54,10 @@ async def test_hostile_texts_are_label_text(services: FakeServices, user: User) 
 async def test_a_name_that_is_no_stream_is_never_shown_or_subscribed(
     services: FakeServices, user: User
 ) -> None:
-    """A URL naming markup instead of a stream opens the default view; nothing subscribes it."""
-    now_ms = int(time.time() * 1000)
-    services.streams.add_events([live_event(HOSTILE_STREAM, now_ms - 1000, 55.0)])
+    """A URL naming markup instead of a stream opens the default view; nothing subscribes it.
+
+    (Such a name cannot come from the wire any more: the parser refuses it, see
+    tests/protocol/test_frames.py.)"""
     await user.open(f"/?streams={quote(HOSTILE_STREAM, safe='')}")
     (select,) = user.find(marker="stream-select").elements
     assert isinstance(select, ui.select) and select.value == [STREAM]

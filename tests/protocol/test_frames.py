@@ -77,7 +77,7 @@ def test_batch_and_catchup() -> None:
     batch = parse_frame(
         frame({"type": "batch", "events": [EVENT, {**EVENT, "normalizedValue": 20}]})
     )
-    assert isinstance(batch, BatchMessage) and len(batch.events) == 2 and batch.rejected == 0
+    assert isinstance(batch, BatchMessage) and len(batch.events) == 2 and batch.rejected == {}
     catchup = parse_frame(
         frame({"type": "catchup", "events": [EVENT], "catchUpEndTime": "2026-11-26T10:05:00Z"})
     )
@@ -108,21 +108,27 @@ def test_batch_keeps_good_events_around_bad_ones() -> None:
     bad = [
         {"stream": "a.b"},  # no timestamp
         {**EVENT, "timestamp": "yesterday"},
+        {**EVENT, "timestamp": "1795046400000"},  # digits: epoch time of unknown unit
+        {**EVENT, "timestamp": 1795046400000},
         {**EVENT, "normalizedValue": "high"},
         {**EVENT, "anomalyFlag": "panic"},
         {**EVENT, "stream": 5},
+        {**EVENT, "stream": "_example"},
+        {**EVENT, "stream": "<b>x</b>.y"},
         "not an event",
     ]
     raw = frame({"type": "batch", "events": [EVENT, *bad, EVENT]})
     msg = parse_frame(raw)
     assert isinstance(msg, BatchMessage)
-    assert len(msg.events) == 2 and msg.rejected == len(bad)
+    assert len(msg.events) == 2
+    assert msg.rejected == {"bad_event": 5, "bad_timestamp": 3, "bad_stream_name": 2}
     nan = (
         b'{"type":"catchup","events":[{"stream":"a.b","timestamp":"2026-01-01T00:00:00Z",'
         b'"normalizedValue":NaN},' + json.dumps(EVENT).encode() + b"]}"
     )
     msg2 = parse_frame(nan)
-    assert isinstance(msg2, CatchupMessage) and len(msg2.events) == 1 and msg2.rejected == 1
+    assert isinstance(msg2, CatchupMessage) and len(msg2.events) == 1
+    assert msg2.rejected == {"bad_event": 1}
 
 
 MALFORMED: list[tuple[bytes, str]] = [
@@ -139,15 +145,20 @@ MALFORMED: list[tuple[bytes, str]] = [
     (b'{"type": "batch", "events": 3}', "invalid_shape"),
     (b'{"type": "subscribed", "topics": "a.b"}', "invalid_shape"),
     (b'{"type": "event"}', "bad_event"),
-    (b'{"type": "event", "data": {"stream": "a"}}', "bad_event"),
-    (b'{"type": "event", "data": {"stream": "a", "timestamp": "x"}}', "bad_event"),
+    (b'{"type": "event", "data": {"stream": "a.b"}}', "bad_event"),
+    (b'{"type": "event", "data": {"stream": "a.b", "timestamp": "x"}}', "bad_timestamp"),
+    (b'{"type": "event", "data": {"stream": "a.b", "timestamp": "1795046400"}}', "bad_timestamp"),
     (
-        b'{"type": "event", "data": {"stream": "a", "timestamp": "2026-01-01T00:00:00Z",'
+        b'{"type": "event", "data": {"stream": "a", "timestamp": "2026-01-01T00:00:00Z"}}',
+        "bad_stream_name",
+    ),
+    (
+        b'{"type": "event", "data": {"stream": "a.b", "timestamp": "2026-01-01T00:00:00Z",'
         b' "normalizedValue": Infinity}}',
         "bad_event",
     ),
     (
-        b'{"type": "event", "data": {"stream": "a", "timestamp": "2026-01-01T00:00:00Z",'
+        b'{"type": "event", "data": {"stream": "a.b", "timestamp": "2026-01-01T00:00:00Z",'
         b' "data": [1]}}',
         "bad_event",
     ),
@@ -221,4 +232,4 @@ def test_no_message_shaped_json_makes_the_parser_raise(obj: dict[str, object]) -
     """JSON shaped like messages but with arbitrary field values never raises."""
     result = parse_frame(json.dumps(obj).encode())
     if isinstance(result, BatchMessage | CatchupMessage):
-        assert result.rejected >= 0
+        assert all(n > 0 for n in result.rejected.values())

@@ -108,7 +108,7 @@ def test_wrong_shapes_and_invalid_json() -> None:
     """Bodies of neither shape, or not JSON, become ProtocolErrors that say so."""
     not_json = parse_history(b"<html>oops</html>")
     assert isinstance(not_json, ProtocolError) and not_json.kind == "invalid_json"
-    for body in ([], {"streams": 5}, {"data": []}, {"streams": {"a": [{"value": 1}]}}):
+    for body in ([], {"streams": 5}, {"data": []}, {"streams": [{"value": 1}]}):
         result = parse_history(json.dumps(body))
         assert isinstance(result, ProtocolError) and result.kind == "invalid_shape"
         assert "neither known shape" in result.detail
@@ -151,7 +151,7 @@ def test_no_bytes_make_the_history_parser_raise(raw: bytes) -> None:
 
 
 def _contract(points: list[dict[str, object]]) -> str:
-    return json.dumps({"streams": {"s": points}})
+    return json.dumps({"streams": {"s.x": points}})
 
 
 def test_contract_points_sorted_stably_with_flags_and_shared_timestamps() -> None:
@@ -167,7 +167,7 @@ def test_contract_points_sorted_stably_with_flags_and_shared_timestamps() -> Non
     )
     result = parse_history(body)
     assert isinstance(result, HistoryResult)
-    samples = result.streams["s"]
+    samples = result.streams["s.x"]
     assert [(s.value, s.normalized, s.flag, s.id) for s in samples] == [
         (2.0, None, None, None),
         (None, None, None, None),
@@ -177,44 +177,84 @@ def test_contract_points_sorted_stably_with_flags_and_shared_timestamps() -> Non
     assert [s.ts_ms for s in samples] == [1795046400000] * 2 + [1795046700000] * 2
 
 
-def test_contract_timestamps_follow_pydantic_datetime_rules() -> None:
-    """Offsets, naive (UTC) and epoch numbers are accepted, as a datetime field accepts them."""
+def test_contract_timestamps_must_be_iso_8601_strings() -> None:
+    """Offsets and naive (UTC) ISO strings are kept; numbers and digit strings are refused
+    and counted, one point each, and the good points around them stay."""
     body = _contract(
         [
             {"timestamp": "2026-11-19T02:00:00+02:00", "normalized": 50},
             {"timestamp": "2026-11-19T00:00:01", "normalized": 50},
             {"timestamp": 1795046402, "normalized": 50},
             {"timestamp": "1795046403000", "normalized": 50},
+            {"timestamp": "2026-11-19T00:00:04Z", "normalized": 50},
         ]
     )
     result = parse_history(body)
     assert isinstance(result, HistoryResult)
-    assert [s.ts_ms for s in result.streams["s"]] == [
+    assert [s.ts_ms for s in result.streams["s.x"]] == [
         1795046400000,
         1795046401000,
-        1795046402000,
-        1795046403000,
+        1795046404000,
     ]
+    assert result.rejected == {"bad_timestamp": 2}
 
 
-def test_contract_refuses_bad_timestamps_and_non_finite_numbers() -> None:
-    """One unusable point refuses the body, with where it is; NaN and infinities too."""
+def test_contract_refuses_bad_points_alone_and_non_finite_numbers() -> None:
+    """A point with an unusable timestamp costs that point (counted); NaN and infinities,
+    which JSON does not have, still refuse the body."""
     good = {"timestamp": "2026-11-19T00:00:00Z", "normalized": 50}
-    for bad, where in (
-        ({"timestamp": "yesterday"}, "streams.s.1.timestamp"),
-        ({"timestamp": None}, "streams.s.1.timestamp"),
-        ({"timestamp": True}, "streams.s.1.timestamp"),
-        ({"normalized": 50}, "streams.s.1.timestamp"),
+    for bad in (
+        {"timestamp": "yesterday"},
+        {"timestamp": None},
+        {"timestamp": True},
+        {"timestamp": [1]},
+        {"normalized": 50},
     ):
         result = parse_history(_contract([good, bad]))
-        assert isinstance(result, ProtocolError) and result.kind == "invalid_shape", bad
-        assert where in result.detail, result.detail
+        assert isinstance(result, HistoryResult), bad
+        assert len(result.streams["s.x"]) == 1 and result.rejected == {"bad_timestamp": 1}, bad
     for field in ("value", "normalized"):
         for number in ("NaN", "Infinity", "-Infinity", "1e999"):
             point = f'{{"timestamp": "2026-11-19T00:00:00Z", "{field}": {number}}}'
-            body = '{"streams": {"s": [' + point + "]}}"
+            body = '{"streams": {"s.x": [' + point + "]}}"
             result = parse_history(body)
             assert isinstance(result, ProtocolError) and result.kind == "invalid_shape", body
+
+
+def test_contract_streams_that_are_no_stream_names_are_refused() -> None:
+    """A key like "_example" or markup is no stream: its points are counted, not kept."""
+    point = {"timestamp": "2026-11-19T00:00:00Z", "normalized": 50}
+    body = json.dumps(
+        {"streams": {"_example": [point, point], "<b>x</b>.y": [point], "a.b": [point]}}
+    )
+    result = parse_history(body)
+    assert isinstance(result, HistoryResult)
+    assert list(result.streams) == ["a.b"] and result.rejected == {"bad_stream_name": 3}
+
+
+def test_original_shape_files_each_event_under_its_own_stream() -> None:
+    """Events listed under another stream's key go to the stream they name; bad ones are
+    refused by kind."""
+    event = {"timestamp": "2026-11-19T12:00:00Z", "normalizedValue": 40}
+    body = {
+        "data": {
+            "customer.tutor.search": {
+                "events": [
+                    {**event, "stream": "customer.tutor.search"},
+                    {**event, "stream": "session.started"},
+                    {**event, "stream": "_example"},
+                    {**event, "stream": "a.b", "timestamp": "1795046400000"},
+                ]
+            }
+        }
+    }
+    result = parse_history(json.dumps(body))
+    assert isinstance(result, HistoryResult)
+    assert {k: len(v) for k, v in result.streams.items()} == {
+        "customer.tutor.search": 1,
+        "session.started": 1,
+    }
+    assert result.rejected == {"bad_stream_name": 1, "bad_timestamp": 1}
 
 
 def test_original_shape_raw_values_that_are_not_finite_floats() -> None:

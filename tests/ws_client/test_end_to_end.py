@@ -149,6 +149,7 @@ async def test_garbage_is_counted_by_kind_and_good_events_are_kept(
         {"type": "event", "data": {**GOOD, "timestamp": "yesterday-ish"}},
         {"type": "event", "data": {**GOOD, "timestamp": "2026-11-26T10:00:00Z", "data": 7}},
         {"type": "event", "data": {**GOOD, "timestamp": 12, "normalizedValue": "high"}},
+        {"type": "event", "data": {**GOOD, "timestamp": "2026-11-26T10:00:00Z", "stream": "_x"}},
     ]
     garbage: list[str | bytes] = [
         "{not json",
@@ -176,7 +177,9 @@ async def test_garbage_is_counted_by_kind_and_good_events_are_kept(
         assert counts == {
             "invalid_json": 1,
             "binary": 1,
-            "bad_event": 2 + len(bad_event_bodies) + 1,
+            "bad_event": 2 + 3,  # NaN, Infinity; no timestamp, no stream, data not an object
+            "bad_timestamp": 3,  # "yesterday-ish", a number, "bad" (in the batch)
+            "bad_stream_name": 1,
             "unknown_type": 1,
             "invalid_shape": 2,
             "too_large": 1,

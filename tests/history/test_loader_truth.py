@@ -1,0 +1,51 @@
+"""The loader stores only what was asked for, under the stream each point names."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.backoff import BackoffPolicy
+from app.history import HistoryLoader
+from app.protocol import HistoryResult
+from app.stores.streams import StreamStore
+from tests.history.fakes import FakeSource, Sleeps, buckets
+
+NOW_MS = 1_795_000_000_000
+STREAM, OTHER, STRANGER = "customer.tutor.search", "tutor.payout.initiated", "session.started"
+
+
+def clock() -> float:
+    return NOW_MS / 1000
+
+
+@pytest.fixture
+def store() -> StreamStore:
+    return StreamStore(clock=clock)
+
+
+async def test_streams_nobody_asked_for_are_counted_not_stored(store: StreamStore) -> None:
+    """An answer that also holds another stream's points keeps them off every chart."""
+    points = buckets(NOW_MS - 3_600_000, NOW_MS)
+    answer = HistoryResult(
+        "original",
+        None,
+        None,
+        {STREAM: points, STRANGER: points[:5]},
+        rejected={"bad_timestamp": 2, "bad_stream_name": 1},
+    )
+    loader = HistoryLoader(
+        FakeSource(answer), store, (STREAM, OTHER), history_days=1, clock=clock,
+        backoff=BackoffPolicy(jitter=0.0), sleep=Sleeps(),
+    )  # fmt: skip
+    loader.start()
+    try:
+        await loader.wait_seeded()
+    finally:
+        await loader.stop()
+    assert store.stats(STREAM).history_points == len(points)
+    assert store.stats(STRANGER).history_points == 0 and STRANGER not in store.stream_names()
+    assert loader.model.rejected_by_kind == {
+        "bad_timestamp": 2,
+        "bad_stream_name": 1,
+        "unrequested_stream": 5,
+    }
