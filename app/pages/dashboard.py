@@ -42,6 +42,14 @@ the spacing has passed. So a batch after a quiet period waits at most this long,
 a steady flow each push follows the upstream's flush instead of an unrelated timer.
 """
 
+TEXT_REFRESH_S: Final = 1.0
+"""Seconds between refreshes of the texts (badge, counters, grid card, chart states).
+
+Every changed text is a message the tab's NiceGUI client applies through Vue; at ten a
+second they cost a tab more than its chart. Once a second keeps the countdowns true and
+the tab quiet; an operator's own action refreshes at once.
+"""
+
 SPACING_SLACK: Final = 0.1
 """The spacing is ``push_interval`` less this fraction (at most ~11 pushes/s at 0.1 s).
 
@@ -92,10 +100,11 @@ class Dashboard:
 
         Due: a shown stream changed since the last push and the spacing (``push_interval``
         less :data:`SPACING_SLACK`) has passed since that push started; a push due before
-        the next check waits here for exactly that. The texts are refreshed after each
-        push, and every ``push_interval`` while no push is pending.
+        the next check waits here for exactly that. The texts are refreshed once a second
+        (:data:`TEXT_REFRESH_S`), and at once when the first points reach an empty chart.
         """
         pushed = False
+        empty = not self.chart.point_count
         pending = self.chart.pending
         if pending:
             wait = self._pushed_at + self._spacing - time.monotonic()
@@ -111,7 +120,8 @@ class Dashboard:
         if self.grid.grid.pending:
             self.grid.grid.push()
         now = time.monotonic()
-        if pushed or (not pending and now - self._refreshed_at >= self._interval):
+        filled = pushed and empty and bool(self.chart.point_count)
+        if filled or now - self._refreshed_at >= TEXT_REFRESH_S:
             self._refreshed_at = now
             self.refresh()
 

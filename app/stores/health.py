@@ -104,6 +104,8 @@ class HealthBoard:
         self._topics = topics
         self._clock = clock
         self._watches: dict[str, _Watch] = {}
+        self._followed: list[str] = []
+        self._followed_key: tuple[tuple[str, ...], int] | None = None
         self._cells: dict[str, Cell] = {}
         self._changed_at: dict[str, int] = {}
         self.version = 0
@@ -117,11 +119,19 @@ class HealthBoard:
     # --- ticking ---------------------------------------------------------------------------
 
     def followed(self) -> list[str]:
-        """The streams the grid shows: what the topics deliver in full, known or seen."""
-        topics = list(self._topics())
-        names = expand(topics, self._facts.names)
-        seen = [s for s in self._streams.stream_names() if may_deliver(topics, s)]
-        return [s for s in dict.fromkeys([*names, *seen]) if is_stream_name(s)]
+        """The streams the grid shows: what the topics deliver in full, known or seen.
+
+        Worked out again only when the topics or the set of streams seen change (every tab
+        asks several times a second).
+        """
+        topics = tuple(self._topics())
+        key = (topics, self._streams.stream_count())
+        if key != self._followed_key:
+            full = expand(topics, self._facts.names)
+            seen = [s for s in self._streams.stream_names() if may_deliver(topics, s)]
+            self._followed = [s for s in dict.fromkeys([*full, *seen]) if is_stream_name(s)]
+            self._followed_key = key
+        return list(self._followed)
 
     def tick(self) -> int:
         """Recompute every followed stream; returns the version (bumped if a cell changed)."""

@@ -313,6 +313,10 @@ class StreamStore:
         """Every stream the store has seen, sorted."""
         return sorted(self._streams)
 
+    def stream_count(self) -> int:
+        """How many streams the store has seen (cheap: no list is built)."""
+        return len(self._streams)
+
     def series(self, stream: str) -> list[Point]:
         """The merged series of ``stream`` in time order (a new list)."""
         c = self._streams.get(stream)

@@ -1,11 +1,12 @@
 """A scripted simulator that speaks the contract and fills every text field with markup.
 
-WebSocket ``/ws``: answers ``subscribe``, sends a batch of events (hostile stream names and
-payload fields), an ``error`` frame whose code and message are HTML, then closes with an
-HTML close reason; a dashboard started with ``--max-reconnect-attempts 1`` ends in
-``error`` showing both texts. REST ``/api/simulation/history``: external events with
-markup in every text field, a stream whose name is markup, and an HTTP 500 with an HTML
-body for any request that names a stream containing ``<``.
+WebSocket ``/ws``: answers ``subscribe``, sends a batch of events (hostile stream names, which
+the dashboard refuses and counts, and hostile payload fields on a real stream), an
+``error`` frame whose code and message are HTML, then closes with an HTML close reason; a
+dashboard started with ``--max-reconnect-attempts 1`` ends in ``error`` showing both texts.
+REST ``/api/simulation/history``: external events with markup in every text field, a stream
+whose name is markup, and an HTTP 500 with an HTML body for a request for
+:data:`BROKEN_STREAM` alone (a 404 when it is asked for with others, so the rest loads).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ HOSTILE_TEXTS: Final = (
     EVENT_TITLE,
 )
 NORMAL_STREAM: Final = "customer.tutor.search"
+BROKEN_STREAM: Final = "lab.broken.history"
+"""A valid stream name whose history answer is an HTML 500 (follow it with --topics)."""
 
 
 def _event(stream: str, ts_ms: int, value: float) -> dict[str, Any]:
@@ -101,7 +104,11 @@ def create_app() -> FastAPI:
     async def history(request: Request) -> Response:
         streams = request.query_params.get("streams", "")
         app.state.requests.append(("history", streams))
-        if "<" in streams:
+        names = streams.split(",")
+        if BROKEN_STREAM in names and len(names) > 1:  # the dashboard then asks one by one
+            error = {"code": "STREAM_NOT_FOUND", "message": "<b>one of them</b>"}
+            return JSONResponse({"error": error}, status_code=404)
+        if BROKEN_STREAM in names:
             return HTMLResponse(HISTORY_500, status_code=500)
         return JSONResponse(_history(int(time.time() * 1000)))
 

@@ -43,8 +43,8 @@ def test_login_then_live_page(browser: Browser, guarded_dashboard: Process) -> N
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = context.new_page()
-        page.goto(f"{dash.url}/?stream=customer.tutor.search")
-        assert page.url == f"{dash.url}/login?next=%2F%3Fstream%3Dcustomer.tutor.search"
+        page.goto(f"{dash.url}/?streams=tutor.login.event&range=24h")
+        assert page.url == f"{dash.url}/login?next=%2F%3Fstreams%3Dtutor.login.event%26range%3D24h"
         page.fill("#token", "not-the-token")
         page.click("button[type=submit]")
         page.get_by_text("Wrong token.").wait_for(timeout=10_000)
@@ -52,7 +52,7 @@ def test_login_then_live_page(browser: Browser, guarded_dashboard: Process) -> N
         with page.expect_navigation():
             page.fill("#token", TOKEN)
             page.click("button[type=submit]")
-        assert page.url == f"{dash.url}/?stream=customer.tutor.search"
+        assert page.url == f"{dash.url}/?streams=tutor.login.event&range=24h"
         page.wait_for_function(CHART_POINTS, timeout=45_000, polling=100)
         page.wait_for_function(
             f"() => document.querySelector('{BADGE}')?.textContent.trim() === 'Connected'",
@@ -64,7 +64,7 @@ def test_login_then_live_page(browser: Browser, guarded_dashboard: Process) -> N
 
         page.reload()
         page.wait_for_function(CHART_POINTS, timeout=45_000, polling=100)
-        assert page.url == f"{dash.url}/?stream=customer.tutor.search"
+        assert page.url == f"{dash.url}/?streams=tutor.login.event&range=24h"
     finally:
         context.close()
     assert TOKEN not in dash.log.read_text("utf-8", "replace")
