@@ -117,7 +117,10 @@
   // 3,800 points here, about 200 ms for 100,000 on a slow machine), so a long series is
   // redrawn less often instead of keeping the tab busy; a short one follows every push.
   // An append after a quiet period (the gap has passed) is drawn at once, in the same task.
+  // The gap never grows past MAX_GAP_MS, so even a starved tab (whose draws look slow
+  // because the machine is busy) shows new points every second.
   const MIN_GAP_MS = 50;
+  const MAX_GAP_MS = 1000;
   const DRAW_BUDGET = 0.06;
 
   function scheduleRender(chart, state) {
@@ -141,7 +144,7 @@
     const started = performance.now();
     draw(chart, state);
     const took = performance.now() - started;
-    state.nextAt = performance.now() + Math.max(MIN_GAP_MS, took / DRAW_BUDGET);
+    state.nextAt = performance.now() + Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, took / DRAW_BUDGET));
   }
 
   function css(name) {
