@@ -62,6 +62,7 @@ class Services:
         connection = ConnectionStore(
             settings.ws_url, settings.topics, settings.max_reconnect_attempts
         )
+        health = HealthBoard(streams, connection, facts, lambda: settings.topics)
         tls = upstream.tls_context(settings)
         retry = BackoffPolicy.from_settings(settings)
         manager = ConnectionManager(
@@ -69,7 +70,7 @@ class Services:
             streams,
             connection,
             backoff=retry,
-            known_streams=streams.stream_names,
+            known_streams=lambda: [*health.followed(), *streams.stream_names()],
             connector=upstream.ws_connector(settings, tls),
         )
         http = upstream.http_client(settings, tls)
@@ -86,7 +87,6 @@ class Services:
         simulator = (
             Simulator(SimulatorConfig.from_settings(settings)) if settings.embedded else None
         )
-        health = HealthBoard(streams, connection, facts, lambda: settings.topics)
         return cls(
             settings=settings,
             streams=streams,
