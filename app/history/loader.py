@@ -131,6 +131,11 @@ class HistoryLoader:
 
     # --- commands for pages ----------------------------------------------------------------
 
+    @property
+    def version(self) -> int:
+        """Grows with every change of the observable state (:attr:`model`)."""
+        return self.model.version
+
     def state(self, stream: str) -> StreamLoad:
         """The load state of ``stream`` (``idle`` if never asked for)."""
         return self.model.stream(stream)

@@ -16,7 +16,7 @@ from nicegui.events import ValueChangeEventArguments
 
 from app.pages.chart import LiveChart
 from app.pages.contracts import DashboardServices
-from app.pages.header import set_text, set_visible
+from app.pages.header import dim, set_text, set_visible
 from app.pages.status import as_of_text
 from app.pages.view import MAX_STREAMS, RANGES, View
 
@@ -89,6 +89,7 @@ class ChartPanel:
                 .mark(f"export-{fmt}")
                 for fmt in ("csv", "json")
             }
+            self.as_of = ui.label().classes("text-sm dash-attention").mark("chart-as-of")
             with (
                 ui.button(icon="help_outline")
                 .props('flat dense round aria-label="What the axis means"')
@@ -146,8 +147,11 @@ class ChartPanel:
         self.chart.reset_zoom()
         self.show(View(tuple(self.chart.streams), None))
 
-    def refresh(self, zone: str = "UTC") -> None:
-        """Loading, error and empty states of the streams shown."""
+    def refresh(self, zone: str = "UTC", as_of: str | None = None) -> None:
+        """Loading, error and empty states of the streams shown; "data as of" while the
+        data may be old (the chart dims)."""
+        set_text(self.as_of, as_of or "")
+        dim(self.card, as_of is not None)
         history = self._services.history
         loads = {s: history.state(s) for s in self.chart.streams}
         failed = {s: st for s, st in loads.items() if st.status == "error"}

@@ -86,6 +86,7 @@ class Dashboard:
         self._pushed_at = -math.inf
         """``time.monotonic()`` when the last push started."""
         self._refreshed_at = -math.inf
+        self._history_version = -1
         ui.on("dash_prefs", self._prefs)
         ui.on("chart_zoom", self._zoomed)
         ui.on("view_changed", self._popstate)
@@ -121,16 +122,19 @@ class Dashboard:
             self.grid.grid.push()
         now = time.monotonic()
         filled = pushed and empty and bool(self.chart.point_count)
-        if filled or now - self._refreshed_at >= TEXT_REFRESH_S:
+        loaded = self._services.history.version != self._history_version
+        if filled or loaded or now - self._refreshed_at >= TEXT_REFRESH_S:
+            self._history_version = self._services.history.version
             self._refreshed_at = now
             self.refresh()
 
     def refresh(self) -> None:
         """Re-read the stores: header, grid card, chart states, counters."""
         self.header.refresh()
-        as_of = self._services.health.data_as_of
-        self.grid.refresh(None if as_of is None else as_of_text(as_of, self.zone))
-        self.panel.refresh(self.zone)
+        at = self._services.health.data_as_of
+        as_of = None if at is None else as_of_text(at, self.zone)
+        self.grid.refresh(as_of)
+        self.panel.refresh(self.zone, as_of)
         self.counters.refresh()
 
     # --- what the tab shows ---------------------------------------------------------------

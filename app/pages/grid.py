@@ -18,7 +18,7 @@ from nicegui.events import GenericEventArguments
 
 from app.facts import short_name
 from app.pages.contracts import DashboardServices
-from app.pages.header import set_text
+from app.pages.header import dim, set_text
 from app.stores.health import Cell
 
 Select = Callable[[str, bool], Awaitable[None]]
@@ -171,11 +171,7 @@ class GridPanel:
             text = f"Loading history: {loaded} of {len(followed)} streams"
         set_text(self.progress, text)
         set_text(self.as_of, as_of or "")
-        frozen = as_of is not None
-        if ("dash-frozen" in self.card.classes) != frozen:
-            self.card.classes(add="dash-frozen") if frozen else self.card.classes(
-                remove="dash-frozen"
-            )
+        dim(self.card, as_of is not None)
         groups = self.grid.groups()
         if list(self.domains.options) != groups:
             self.domains.set_options(

@@ -22,6 +22,15 @@ def set_text(label: ui.label | ui.button, text: str) -> None:
         label.set_text(text)
 
 
+def dim(element: ui.element, frozen: bool) -> None:
+    """Dim a panel while its data may be old (``dash-frozen``), and light it again."""
+    if ("dash-frozen" in element.classes) != frozen:
+        if frozen:
+            element.classes(add="dash-frozen")
+        else:
+            element.classes(remove="dash-frozen")
+
+
 def set_visible(element: ui.element, visible: bool) -> None:
     if element.visible != visible:
         element.set_visibility(visible)

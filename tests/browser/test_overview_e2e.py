@@ -166,7 +166,8 @@ def test_killed_simulator_turns_cells_stale_with_data_as_of(
     _open(page, external_stack.dashboard.url)
     external_stack.simulator.stop()
     page.get_by_text(re.compile(r"^data as of \d\d:\d\d:\d\d UTC$")).first.wait_for(timeout=30_000)
-    assert page.evaluate("() => !!document.querySelector('.dash-frozen')")
+    assert page.evaluate("() => document.querySelectorAll('.dash-frozen').length") == 2
+    assert page.get_by_text(re.compile(r"^data as of ")).count() >= 3  # header, grid, chart
     page.wait_for_selector('.dash-cell[data-state="stale"]', timeout=90_000)
     stale = [s for s, st in _cells(page).items() if st == "stale"]
     body = status(external_stack.dashboard)

@@ -53,6 +53,8 @@ class ScriptedLoader:
     states: dict[str, LoadState] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     on_load: str = "loading"
+    version: int = 0
+    """Never moves: the page's once-a-second refresh shows what tests set directly."""
     """The status a ``load`` or ``retry`` call moves the stream to."""
 
     def state(self, stream: str) -> LoadState:
