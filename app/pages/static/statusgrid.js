@@ -53,7 +53,10 @@
     const [, state, value, since] = cell;
     if (state === "stale") return `stale ${ageText(Date.now() / 1000 - since)}`;
     if (state === "nodata") return "no data";
-    return value === null ? "" : value.toFixed(0);
+    if (value === null) return "";
+    // Whole numbers, but one decimal on a threshold, so 70 never reads critical (70.3).
+    const whole = Math.round(value);
+    return [30, 40, 60, 70].includes(whole) ? value.toFixed(1) : String(whole);
   }
 
   function paint(g, stream) {
