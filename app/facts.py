@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from app.protocol.topics import DEFAULT_TOPIC, is_stream_name
 from app.simulator.catalog import Catalog, load_catalog
 from app.stores.cadence import RateModel
 
@@ -63,6 +64,11 @@ class StreamFacts:
     def names(self) -> list[str]:
         """Every catalog stream, in catalog order."""
         return self.catalog.names
+
+    def default_stream(self, topics: Iterable[str]) -> str:
+        """The stream the page opens on: the first topic that names a stream, else the
+        marketplace's busiest search stream (``customer.tutor.search``)."""
+        return next((t for t in topics if is_stream_name(t)), DEFAULT_TOPIC)
 
     def expected_interval_s(self, stream: str, now: float) -> float | None:
         """Mean seconds between events of ``stream`` at ``now`` per the catalog (None: unknown)."""

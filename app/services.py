@@ -82,7 +82,12 @@ class Services:
         )
         seeded = topics.expand(settings.topics, facts.names)
         history = HistoryLoader(
-            client, streams, seeded, history_days=settings.history_days, backoff=retry
+            client,
+            streams,
+            seeded,
+            history_days=settings.history_days,
+            backoff=retry,
+            preview=True,
         )
         simulator = (
             Simulator(SimulatorConfig.from_settings(settings)) if settings.embedded else None
@@ -119,7 +124,7 @@ class Services:
     async def _start_clients(self) -> None:
         if self.wait_until_serving is not None:
             await self.wait_until_serving()
-        self.history.start()
+        self.history.start(first=[self.facts.default_stream(self.settings.topics)])
         await self.manager.start()
 
     async def _prune_forever(self) -> None:

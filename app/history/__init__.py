@@ -3,7 +3,8 @@ stream store and backfills gaps."""
 
 from app.history.client import HistoryClient
 from app.history.errors import HistoryError, HistoryErrorKind
-from app.history.loader import HistoryLoader, HistorySource
+from app.history.fetching import HistorySource
+from app.history.loader import HistoryLoader
 from app.history.state import LoaderState, LoadStatus, StreamLoad
 
 __all__ = [

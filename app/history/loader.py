@@ -25,23 +25,17 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from app.backoff import BackoffPolicy
 from app.history.errors import HistoryError
+from app.history.fetching import Fetcher, HistorySource, refusal, tally
 from app.history.state import LoaderState, StreamLoad
-from app.protocol import HistoryResult
 from app.stores.types import Gap, GapState, HistorySink, Source
 
 log = logging.getLogger(__name__)
 
-
-class HistorySource(Protocol):
-    """What the loader needs from :class:`app.history.client.HistoryClient`."""
-
-    async def fetch_history(
-        self, start: datetime, end: datetime, streams: Sequence[str] | None = None
-    ) -> HistoryResult: ...
+PREVIEW = timedelta(hours=1)
+"""How much of each stream the seed's preview step asks for."""
 
 
 @dataclass(slots=True)
@@ -49,6 +43,8 @@ class _Request:
     streams: tuple[str, ...]
     force: bool
     future: asyncio.Future[bool]
+    preview: bool = False
+    """Only the last :data:`PREVIEW` of each stream, once, changing no load state."""
 
 
 class HistoryLoader:
@@ -66,24 +62,26 @@ class HistoryLoader:
         backoff: BackoffPolicy | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
+        preview: bool = False,
     ) -> None:
         if history_days <= 0 or max_attempts < 1 or gap_attempts < 1:
             raise ValueError("history_days must be positive and attempts at least 1")
-        self._client = client
+        self._fetcher = Fetcher(client, backoff or BackoffPolicy(), sleep)
         self._store = store
         self.streams = tuple(dict.fromkeys(streams))
         """The streams seeded at start."""
         self._history = timedelta(days=history_days)
         self._max_attempts = max_attempts
         self._gap_attempts = gap_attempts
-        self._backoff = backoff or BackoffPolicy()
-        self._sleep = sleep
         self._clock = clock
         self.model = LoaderState()
         """Observable state: per stream loads, gap counts, external events, baselines."""
         for name in self.streams:
             self.model.stream(name)
+        self._preview_first = preview
         self._requests: list[_Request] = []
+        self._previewed: dict[str, datetime] = {}
+        """Streams whose last PREVIEW is stored: their whole window ends where it starts."""
         self._serving: list[_Request] = []
         self._seed: asyncio.Future[bool] | None = None
         self._wake: asyncio.Event | None = None
@@ -92,8 +90,14 @@ class HistoryLoader:
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start the background task and request the seed; call from the event loop."""
+    def start(self, first: Sequence[str] = ()) -> None:
+        """Start the background task and request the seed; call from the event loop.
+
+        The seed comes in steps, so a page is useful before a big seed is parsed: the whole
+        window of the ``first`` streams (the ones the page opens on), then (with
+        ``preview``) the last :data:`PREVIEW` of every other stream (the grid's current
+        values), then the whole window of those others.
+        """
         if self._task is not None:
             raise RuntimeError("HistoryLoader.start() called twice")
         self._wake = asyncio.Event()
@@ -101,11 +105,24 @@ class HistoryLoader:
         self._unsubscribe = self._store.on_gap(lambda _gap: wake.set())
         self._task = asyncio.create_task(self._run(), name="history-loader")
         if self.streams:
-            self._seed = self._enqueue(self.streams, force=True)
+            self._seed = asyncio.ensure_future(self._seed_in_steps(first))
+
+    async def _seed_in_steps(self, first: Sequence[str]) -> bool:
+        head = tuple(s for s in dict.fromkeys(first) if s in self.streams)
+        rest = tuple(s for s in self.streams if s not in head)
+        loaded = await self._enqueue(head, force=True) if head else True
+        if rest:
+            if self._preview_first:
+                await self._enqueue(rest, force=True, preview=True)
+            loaded = await self._enqueue(rest, force=True) and loaded
+        return loaded
 
     async def stop(self) -> None:
         """Cancel the background task and wait for it; pending loads are cancelled."""
         task, self._task = self._task, None
+        seed, self._seed = self._seed, None
+        if seed is not None and not seed.done():
+            seed.cancel()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -165,11 +182,13 @@ class HistoryLoader:
             self._wake.set()
         return len(again)
 
-    def _enqueue(self, streams: tuple[str, ...], *, force: bool) -> asyncio.Future[bool]:
+    def _enqueue(
+        self, streams: tuple[str, ...], *, force: bool, preview: bool = False
+    ) -> asyncio.Future[bool]:
         if self._task is None or self._wake is None:
             raise RuntimeError("HistoryLoader is not running: call start() first")
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._requests.append(_Request(streams, force, future))
+        self._requests.append(_Request(streams, force, future, preview))
         self._wake.set()
         return future
 
@@ -193,6 +212,12 @@ class HistoryLoader:
 
     async def _serve(self, batch: list[_Request]) -> None:
         """One fetch for every stream the batch asks for that still needs loading."""
+        previews = [req for req in batch if req.preview]
+        if previews:
+            await self._preview(tuple(n for req in previews for n in req.streams))
+            for req in previews:
+                req.future.set_result(True)
+            batch = [req for req in batch if not req.preview]
         names = [
             name
             for name in dict.fromkeys(n for req in batch for n in req.streams)
@@ -216,8 +241,10 @@ class HistoryLoader:
         loads = [self.model.stream(n) for n in names]
 
         def window() -> tuple[datetime, datetime]:
-            end = self._now()
-            return end - self._history, end
+            now = self._now()
+            # After a preview, the rest of the window only: no point is fetched twice.
+            end = min((self._previewed.get(n, now) for n in names), default=now)
+            return now - self._history, end
 
         def attempt(n: int) -> None:
             for load in loads:
@@ -227,13 +254,13 @@ class HistoryLoader:
         refused: list[HistoryError] = []
 
         def failed(exc: HistoryError, delay: float | None) -> None:
-            if delay is None and _refusal(exc):
+            if delay is None and refusal(exc):
                 refused.append(exc)
             for load in loads:
                 self._fail(load, exc.reason, delay, exc.detail)
             self.model.changed()
 
-        result = await self._fetch(window, names, self._max_attempts, attempt, failed)
+        result = await self._fetcher.fetch(window, names, self._max_attempts, attempt, failed)
         if result is None:
             if refused and len(names) > 1:
                 # One stream the server does not know must not cost the others their
@@ -246,7 +273,7 @@ class HistoryLoader:
                 for name in names:
                     await self._load_window([name])
             return
-        self._tally(result, names)
+        tally(self.model, result, names)
         for name in names:
             samples = result.streams.get(name)
             if samples:
@@ -254,6 +281,7 @@ class HistoryLoader:
                 await asyncio.sleep(0)  # a big seed must not hold the loop for all streams
         stamp = self._now()
         for load in loads:
+            self._previewed.pop(load.stream, None)
             load.status, load.error, load.loaded_at = "loaded", None, stamp
             load.error_detail = ""
             load.points = len(result.streams.get(load.stream, ()))
@@ -261,22 +289,20 @@ class HistoryLoader:
         self.model.baselines.update(result.baselines)
         self.model.changed()
 
-    def _tally(self, result: HistoryResult, asked: Sequence[str]) -> None:
-        """Count what the answer held that cannot be used: refused by the parser, or filed
-        under streams nobody asked for (never drawn on another stream's chart)."""
-        tally = self.model.rejected_by_kind
-        for kind, count in result.rejected.items():
-            tally[kind] = tally.get(kind, 0) + count
-        wanted = set(asked)
-        extra = sum(len(s) for name, s in result.streams.items() if name not in wanted)
-        if extra:
-            tally["unrequested_stream"] = tally.get("unrequested_stream", 0) + extra
-        if result.rejected or extra:
-            log.warning(
-                "history answer: %d point(s) refused (%s)",
-                sum(result.rejected.values()) + extra,
-                ", ".join(sorted({*result.rejected, *(["unrequested_stream"] if extra else [])})),
-            )
+    async def _preview(self, names: tuple[str, ...]) -> None:
+        """The last :data:`PREVIEW` of ``names``, once and without retries: values for the
+        grid while the whole window is still to come (which then merges over it)."""
+        end = self._now()
+        try:
+            result = await self._fetcher.client.fetch_history(end - PREVIEW, end, list(names))
+        except HistoryError as exc:
+            log.info("history preview skipped: %s", exc.reason)
+            return
+        self._previewed.update(dict.fromkeys(names, end - PREVIEW))
+        tally(self.model, result, names)
+        wanted = {n: s for n, s in result.streams.items() if n in names and s}
+        if wanted:
+            self._store.add_history(wanted)
 
     def _fail(self, load: StreamLoad, reason: str, delay: float | None, detail: str = "") -> None:
         load.status, load.error, load.error_detail = "error", reason, detail
@@ -294,11 +320,11 @@ class HistoryLoader:
 
         filled = False
         try:
-            result = await self._fetch(
+            result = await self._fetcher.fetch(
                 lambda: (start, end), [gap.stream], self._gap_attempts, None, failed
             )
             if result is not None:
-                self._tally(result, [gap.stream])
+                tally(self.model, result, [gap.stream])
                 inside = [
                     s
                     for s in result.streams.get(gap.stream, ())
@@ -323,37 +349,5 @@ class HistoryLoader:
         with contextlib.suppress(KeyError):  # forgotten meanwhile (past retention)
             self._store.set_gap_state(gap.id, state)
 
-    async def _fetch(
-        self,
-        window: Callable[[], tuple[datetime, datetime]],
-        names: list[str],
-        attempts: int,
-        on_attempt: Callable[[int], None] | None,
-        on_error: Callable[[HistoryError, float | None], None],
-    ) -> HistoryResult | None:
-        """Up to ``attempts`` tries with backoff; None once they are spent (or pointless)."""
-        delays = self._backoff.delays()
-        for n in range(1, attempts + 1):
-            if on_attempt is not None:
-                on_attempt(n)
-            start, end = window()
-            try:
-                return await self._client.fetch_history(start, end, names)
-            except HistoryError as exc:
-                last = n == attempts or not exc.retryable
-                delay = None if last else next(delays)
-                on_error(exc, delay)
-                if delay is None:
-                    return None
-                await self._sleep(delay)
-        return None
-
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
-
-
-def _refusal(exc: HistoryError) -> bool:
-    """A final answer about the request itself (unknown stream, invalid query, an answer
-    over the size limit): a request for fewer streams may well succeed, unlike after a
-    network fault or a 5xx."""
-    return exc.kind == "too_large" or (exc.kind == "http" and exc.status in (400, 404, 422))

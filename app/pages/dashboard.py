@@ -28,8 +28,7 @@ from app.pages.header import CounterStrip, Header
 from app.pages.series import zone
 from app.pages.status import as_of_text
 from app.pages.subscriptions import Subscriptions
-from app.pages.view import View, default_stream, parse_view
-from app.protocol.topics import DEFAULT_TOPIC
+from app.pages.view import View, parse_view
 
 log = logging.getLogger(__name__)
 
@@ -253,5 +252,5 @@ def _view(services: DashboardServices, query: str | None, legacy: str | None) ->
     """The view of a URL; a followed stream the server never named counts as known, so the
     page shows it (with no data) rather than another stream."""
     known = {*services.facts.names, *services.streams.stream_names(), *services.health.followed()}
-    fallback = default_stream(services.settings.topics, known, DEFAULT_TOPIC)
+    fallback = services.facts.default_stream(services.settings.topics)
     return parse_view(query, known, fallback, legacy)

@@ -83,11 +83,3 @@ def _usable(names: Iterable[str], known: Container[str]) -> tuple[str, ...]:
     wanted = [n.strip() for n in names]
     kept = [n for n in dict.fromkeys(wanted) if is_stream_name(n) and n in known]
     return tuple(kept[:MAX_STREAMS])
-
-
-def default_stream(topics: list[str], known: Container[str], fallback: str) -> str:
-    """The first configured topic that names a known stream, else ``fallback``."""
-    for topic in topics:
-        if topic in known:
-            return topic
-    return fallback

@@ -322,18 +322,6 @@ class StreamStore:
         c = self._streams.get(stream)
         return [] if c is None else c.points()
 
-    def series_xy(self, stream: str) -> list[tuple[int, float | None]]:
-        """``(ts_ms, normalized)`` pairs of the series, ECharts-ready.
-
-        About six times cheaper than :meth:`series` for a page's first full load of a
-        long series (no ``Point`` objects): 100,000 points in ~15 ms instead of ~90 ms.
-        """
-        c = self._streams.get(stream)
-        if c is None:
-            return []
-        h = c.head
-        return [(t, None if v != v else v) for t, v in zip(c.ts[h:], c.vals[h:], strict=True)]
-
     def changes_since(self, stream: str, version: int) -> Delta:
         """What changed in ``stream`` since global ``version``; O(new points) for appends."""
         now = self._version

@@ -49,3 +49,26 @@ async def test_streams_nobody_asked_for_are_counted_not_stored(store: StreamStor
         "bad_stream_name": 1,
         "unrequested_stream": 5,
     }
+
+
+async def test_seed_comes_in_steps_and_never_fetches_a_point_twice(store: StreamStore) -> None:
+    """The page's stream first, then the last hour of the rest, then the rest of their week:
+    the grid has values early and no bucket is fetched (or counted as a duplicate) twice."""
+    source = FakeSource()
+    loader = HistoryLoader(
+        source, store, (STREAM, OTHER, STRANGER), history_days=1, clock=clock,
+        backoff=BackoffPolicy(jitter=0.0), sleep=Sleeps(), preview=True,
+    )  # fmt: skip
+    loader.start(first=[OTHER])
+    try:
+        assert await loader.wait_seeded()
+    finally:
+        await loader.stop()
+    day, hour = 86_400_000, 3_600_000
+    assert source.calls == [
+        (NOW_MS - day, NOW_MS, (OTHER,)),
+        (NOW_MS - hour, NOW_MS, (STREAM, STRANGER)),
+        (NOW_MS - day, NOW_MS - hour, (STREAM, STRANGER)),
+    ]
+    assert store.duplicates_dropped == 0
+    assert store.stats(STREAM).history_points == store.stats(OTHER).history_points == 288

@@ -464,16 +464,6 @@ def test_stats_count_history_and_live_points() -> None:
     assert store.stats(STREAM) == StreamStats(2, 2, NOW_MS - 10 * MIN, NOW_MS - 2 * MIN)
 
 
-def test_series_xy_matches_series() -> None:
-    """The ECharts pairs carry the same times and values as the Points."""
-    store = make_store()
-    store.add_events([event(NOW_MS - 60 * MIN, id="a"), event(NOW_MS - MIN, 61.5, id="b")])
-    store.record_gap(STREAM, NOW_MS - 50 * MIN, NOW_MS - 10 * MIN)
-    pairs = [(p.ts_ms, p.normalized) for p in store.series(STREAM)]
-    assert store.series_xy(STREAM) == pairs
-    assert store.series_xy("unknown.stream") == []
-
-
 def test_constructor_rejects_nonsense_bounds() -> None:
     """A zero cap or retention is a configuration error."""
     with pytest.raises(ValueError, match="positive"):
