@@ -16,7 +16,7 @@ from typing import Any
 from nicegui import app, ui
 
 from app.config import Settings
-from app.pages import STATIC_DIR
+from app.pages import STATIC_DIR, STATIC_URL, head_html
 from app.pages.chart import LiveChart, chart_options
 from app.protocol import HistorySample
 from app.stores.streams import DAY_MS, StreamStore
@@ -25,7 +25,6 @@ from app.stores.types import Source
 NAME = "bench.chart"
 POINTS = 10_080
 PER_SECOND = 20
-STATIC_URL = "/bench-static"
 
 
 def _value(i: int) -> float:
@@ -60,15 +59,15 @@ def main() -> None:
 
     @ui.page("/")
     def page() -> None:
-        ui.add_head_html(f'<script src="{STATIC_URL}/livechart.js"></script>')
+        ui.add_head_html(head_html())
         if args.mode == "delta":
-            chart = LiveChart(store, NAME)
+            chart = LiveChart(store, [NAME])
             chart.element.style("height: 600px")
             ui.timer(push, chart.push)
             return
         options: dict[str, Any] = chart_options()
         line: list[list[Any]] = [[p.ts_ms, p.normalized] for p in store.series(NAME)]
-        options["series"][0]["data"] = line
+        options["series"] = [{"id": f"line:{NAME}", "name": NAME, "type": "line", "data": line}]
         element = ui.echart(options).style("height: 600px")
         seen = [store.version]
 

@@ -46,12 +46,12 @@ HOOK_JS = """(() => {
     if (!comp || !comp.chart || !window.LiveChart) return setTimeout(install, 50);
     window.__benchRecord('load', []);
     const append = window.LiveChart.append;
-    window.LiveChart.append = function (id, rows, ...rest) {
+    window.LiveChart.append = function (id, key, rows, ...rest) {
       const now = Date.now();  // the push reached the page, before any redraw throttling
       const got = [];
       for (const r of rows) if (r[0] >= from()) got.push(now - r[0]);
       if (got.length) window.__benchRecord('arrive', got);
-      return append.call(this, id, rows, ...rest);
+      return append.call(this, id, key, rows, ...rest);
     };
     const chart = comp.chart;
     const original = chart.setOption.bind(chart);
@@ -126,7 +126,7 @@ def _scenario(
         try:
             page.expose_function("__benchRecord", record)
             page.add_init_script(HOOK_JS)
-            page.goto(f"{proc.url}/?stream={stream}")
+            page.goto(f"{proc.url}/?streams={stream}")
             page.wait_for_function(CHART_READY_JS, arg=1, timeout=60_000, polling=100)
             _wait_steady(proc.url)
             page.wait_for_timeout(SETTLE_S * 1000)

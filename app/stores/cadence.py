@@ -17,8 +17,10 @@ any ``--sim-rate`` and for any server:
   last 50 intervals whatever the stream's pace: a busy stream follows a scenario or a new
   simulator rate within seconds, a slow one keeps a steady estimate;
 - before :data:`MIN_EVENTS` live events, a catalog stream starts from the catalog's own
-  rate (worth :data:`PRIOR_EVENTS` events); a stream the catalog does not know gets no
-  verdict until then.
+  rate (worth :data:`PRIOR_EVENTS` events); a stream the catalog does not know starts from
+  its history, once loaded (the median spacing of its points over the last day, also worth
+  :data:`PRIOR_EVENTS` events: an upper bound of the true interval when the server sends
+  bucketed history), and gets no verdict before either.
 
 With Poisson arrivals a silence of 10 mean intervals happens by chance once in 22,000
 intervals; the ceiling keeps the slowest streams (a few events a day) from needing days of
@@ -65,6 +67,8 @@ class Cadence:
     seen: int = 0
     last_arrival: float | None = None
     """Local time of the last live event, None while nothing is being learned (link down)."""
+    from_history: bool = False
+    """The starting rate came from the stream's history (a stream the catalog does not know)."""
 
     def __post_init__(self) -> None:
         if self.model is not None:
@@ -82,13 +86,19 @@ class Cadence:
         self.seen += count
         self.last_arrival = now
 
+    def learn_history(self, interval_s: float) -> None:
+        """A stream the catalog does not know: start from its history's point spacing."""
+        if self.model is None and self.seen == 0 and interval_s > 0:
+            self.events, self.exposure = PRIOR_EVENTS, PRIOR_EVENTS * interval_s
+            self.from_history = True
+
     def pause(self) -> None:
         """The link went down: the time until the next live event must not count."""
         self.last_arrival = None
 
     def interval_s(self, now: float) -> float | None:
         """The expected seconds between events at ``now`` (None: not known yet)."""
-        if self.model is None and self.seen < MIN_EVENTS:
+        if self.model is None and self.seen < MIN_EVENTS and not self.from_history:
             return None
         if self.events <= 0 or self.exposure <= 0:
             return None

@@ -17,6 +17,7 @@ While the link is down, and after it is back until fresh data arrives, the board
 
 from __future__ import annotations
 
+import itertools
 import time
 from array import array
 from bisect import bisect_left
@@ -26,7 +27,7 @@ from typing import Literal
 
 from app.facts import StreamFacts
 from app.protocol.topics import expand, is_stream_name, may_deliver
-from app.stores.cadence import Cadence, stale_after
+from app.stores.cadence import MIN_EVENTS, Cadence, stale_after
 from app.stores.connection import ConnectionState, ConnectionStore
 from app.stores.streams import StreamStore
 
@@ -67,6 +68,8 @@ class _Watch:
     newest_ms: int | None = None
     fresh_at: float | None = None
     """Local time the stream's newest server timestamp last moved forward."""
+    history_read: bool = False
+    """The stream's history taught its cadence its starting rate (streams the catalog lacks)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +168,8 @@ class HealthBoard:
         watch = self._watches.get(stream)
         if watch is None:
             watch = self._watches[stream] = _Watch(Cadence(self._facts.rate_model(stream)))
+        if watch.cadence.model is None and not watch.cadence.seen and not watch.history_read:
+            watch.history_read = self._learn_history(stream, watch.cadence, now)
         received = self._streams.live_received(stream)
         if received > watch.received:
             watch.cadence.observe(received - watch.received, now)
@@ -174,6 +179,16 @@ class HealthBoard:
             watch.newest_ms = newest
             watch.fresh_at = now
         return watch
+
+    def _learn_history(self, stream: str, cadence: Cadence, now: float) -> bool:
+        """Once a stream has history, its median point spacing over the last day."""
+        if self._streams.stats(stream).history_points < MIN_EVENTS:
+            return False
+        stamps, _ = self._streams.window(stream, int((now - 86_400) * 1000))
+        spacing = sorted(b - a for a, b in itertools.pairwise(stamps) if b > a)
+        if spacing:
+            cadence.learn_history(spacing[len(spacing) // 2] / 1000)
+        return True
 
     def _cell(self, stream: str, watch: _Watch, now: float) -> Cell:
         latest = self._streams.latest(stream)

@@ -32,6 +32,20 @@ def test_unknown_stream_learns_its_interval_and_needs_some_events_first() -> Non
     assert cadence.interval_s(last) == pytest.approx(2.0, rel=0.01)
 
 
+def test_unknown_stream_starts_from_its_history_spacing_then_learns_live() -> None:
+    """History spacing gives a verdict before any live event; live events then take over."""
+    cadence = Cadence(model=None)
+    cadence.learn_history(300.0)
+    assert cadence.interval_s(0.0) == pytest.approx(300.0)
+    last = feed(cadence, 2.0, 300)
+    assert cadence.interval_s(last) == pytest.approx(2.0, rel=0.05)
+    cadence.learn_history(600.0)  # too late: live evidence exists
+    assert cadence.interval_s(last) == pytest.approx(2.0, rel=0.05)
+    catalog = Cadence(model=lambda _t: 1.0)
+    catalog.learn_history(600.0)  # the catalog's own rate stands
+    assert catalog.interval_s(0.0) == pytest.approx(1.0)
+
+
 def test_catalog_stream_starts_from_the_catalog_and_learns_a_faster_rate() -> None:
     """At --sim-rate 100 the learned interval becomes 100x shorter than the catalog's."""
     cadence = Cadence(model=lambda t: 0.1)  # the catalog: one event every 10 s

@@ -10,6 +10,8 @@ from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
 from app.stores.health import HealthBoard, level
 from app.stores.streams import StreamStore
 
+from .factory import sample
+
 T0 = 1_795_000_000.0
 STREAM = "customer.tutor.search"
 UNKNOWN = "lab.unknown.stream"
@@ -85,6 +87,23 @@ def test_a_stream_silent_past_its_learned_threshold_turns_stale() -> None:
     cell = board.cell(UNKNOWN)
     assert cell is not None and cell.state == "stale" and cell.since == last_fresh
     assert board.stale_after_s(UNKNOWN) == 30.0
+
+
+def test_a_stream_the_catalog_lacks_learns_its_pace_from_history() -> None:
+    """Five-minute history, then silence from the start: stale after 10 x 5 min, not never."""
+    board, store, _, clock = make([UNKNOWN])
+    board.tick()
+    assert board.stale_after_s(UNKNOWN) is None  # nothing known yet: no verdict
+    now_ms = int(clock.now * 1000)
+    store.add_history({UNKNOWN: [sample(now_ms - k * 300_000) for k in range(1, 100)]})
+    board.tick()
+    assert board.stale_after_s(UNKNOWN) == 3000.0
+    clock.now += 2999.0
+    board.tick()
+    assert board.cell(UNKNOWN).state == "normal"  # type: ignore[union-attr]
+    clock.now += 2.0
+    board.tick()
+    assert board.cell(UNKNOWN).state == "stale"  # type: ignore[union-attr]
 
 
 def test_data_as_of_while_the_link_is_down_and_until_fresh_data() -> None:
