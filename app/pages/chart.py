@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from nicegui import ui
 
+from app.pages.annotations import Annotation, wire_layer
 from app.pages.contracts import StreamsView
 from app.pages.series import chart_rows, wire_rows
 from app.pages.view import DEFAULT_RANGE, RANGES
@@ -110,6 +111,8 @@ class LiveChart:
         self.feeds: list[Feed] = []
         self._lock = asyncio.Lock()
         self._laid_out = False
+        self._layers: dict[str, list[list[Any]]] = {}
+        """What the browser holds of each annotation layer."""
         self.element = ui.echart(chart_options()).classes("w-full h-full").mark("live-chart")
         self._arrange(shown)
 
@@ -168,6 +171,19 @@ class LiveChart:
         window = None if preset is None else preset_window(preset, self.newest_ms)
         if window is not None:
             self._run(f"LiveChart.zoom({self.element.id},{window[0]},{window[1]})")
+
+    def annotate(self, layer: str, items: Iterable[Annotation]) -> bool:
+        """Replace the annotations of ``layer``; sent only if they changed (True: sent)."""
+        wired = wire_layer(items)
+        if self._layers.get(layer) == wired:
+            return False
+        self._layers[layer] = wired
+        self._run(f"LiveChart.annotate({self.element.id},{_js(layer)},{_js(wired)})")
+        return True
+
+    def annotations(self, layer: str) -> list[list[Any]]:
+        """What the browser was last sent for ``layer`` (wire form)."""
+        return list(self._layers.get(layer, ()))
 
     def reset_zoom(self) -> None:
         """Show the whole range; no preset is active afterwards."""

@@ -20,6 +20,7 @@
         series: new Map(), // key -> {name, color, line, warning, critical}
         view: { follow: true, width: null, start: null, end: null },
         presetActive: true,
+        layers: new Map(), // annotation layer -> wire items (see app/pages/annotations.py)
         layoutChanged: true,
         chart: null,
         timer: null, // a pending throttled redraw
@@ -174,7 +175,7 @@
   };
 
   function seriesOption(state) {
-    const out = [];
+    const out = [annotationSeries(state)];
     const single = state.order.length === 1;
     state.order.forEach((key, i) => {
       const s = state.series.get(key);
@@ -200,6 +201,63 @@
     return out;
   }
 
+  // Annotations: bands (markArea) and markers (markLine) of every layer, on one extra series
+  // with no points. Labels are canvas text. Hidden keys are remembered in localStorage.
+  const TONES = { info: "#3b82f6", ok: "#10b981", warning: "#f59e0b", critical: "#ef4444", muted: "#94a3b8" };
+  const HIDDEN_KEY = "dash.hiddenAnnotations";
+  const hidden = new Set((() => {
+    try {
+      const stored = JSON.parse(localStorage.getItem(HIDDEN_KEY) || "[]");
+      return Array.isArray(stored) ? stored.filter((k) => typeof k === "string") : [];
+    } catch (_) {
+      return [];
+    }
+  })());
+  let allHidden = localStorage.getItem(`${HIDDEN_KEY}.all`) === "1";
+
+  function saveHidden() {
+    try {
+      localStorage.setItem(HIDDEN_KEY, JSON.stringify([...hidden].slice(-500)));
+      localStorage.setItem(`${HIDDEN_KEY}.all`, allHidden ? "1" : "0");
+    } catch (_) {
+      /* private mode: not remembered */
+    }
+  }
+
+  function annotationSeries(state) {
+    const bands = [];
+    const lines = [];
+    if (!allHidden) {
+      const shown = new Set(state.order);
+      state.layers.forEach((items) => {
+        for (const [key, kind, start, end, label, tone, streams] of items) {
+          if (hidden.has(key)) continue;
+          if (streams.length && !streams.some((s) => shown.has(s))) continue;
+          const color = TONES[tone] || TONES.info;
+          if (kind === 0) {
+            bands.push([
+              { name: label, xAxis: start, itemStyle: { color, opacity: 0.14 }, label: { color } },
+              { xAxis: Math.max(end, start + 1) },
+            ]);
+          } else {
+            lines.push({ name: label, xAxis: start, lineStyle: { color, type: "solid", width: 1.5 }, label: { color } });
+          }
+        }
+      });
+    }
+    const hoverLabel = { show: false, formatter: "{b}", fontSize: 11, overflow: "truncate", width: 260 };
+    return {
+      id: "annotations",
+      name: "annotations",
+      type: "line",
+      data: [],
+      silent: false,
+      tooltip: { show: false },
+      markArea: { data: bands, label: { ...hoverLabel, position: "insideTop" }, emphasis: { label: { show: true } } },
+      markLine: { data: lines, symbol: "none", label: { ...hoverLabel, position: "insideEndTop" }, emphasis: { label: { show: true } } },
+    };
+  }
+
   function marks(id, name, color, size, data) {
     return { id, name, type: "scatter", data, symbolSize: size, color, large: true, largeThreshold: 2000, z: 3 };
   }
@@ -207,6 +265,7 @@
   function draw(chart, state) {
     const option = look();
     option.series = seriesOption(state);
+    option.legend.data = option.series.filter((s) => s.id !== "annotations").map((s) => s.name);
     const view = state.view;
     const [, last] = span(state);
     if (view.width != null && last !== null) {
@@ -324,6 +383,29 @@
         state.presetActive = false;
         render(el.chart, state);
       });
+    },
+
+    /** Replace one annotation layer: [[key, kind (0 band, 1 marker), start, end, label, tone, streams]]. */
+    annotate(id, layer, items) {
+      withChart(id, (el, state) => {
+        state.layers.set(layer, items);
+        state.layoutChanged = true;
+        render(el.chart, state);
+      });
+    },
+
+    /** Show or hide one annotation (by key), or all of them (key null); remembered. */
+    setHidden(key, hide) {
+      if (key === null) allHidden = !!hide;
+      else if (hide) hidden.add(key);
+      else hidden.delete(key);
+      saveHidden();
+      relook();
+    },
+
+    /** Whether an annotation (by key), or all of them (key null), is hidden. */
+    isHidden(key) {
+      return key === null ? allHidden : hidden.has(key);
     },
 
     /** Download what the chart shows (streams, window, time zone) as CSV or JSON. */
