@@ -30,6 +30,7 @@ from app.backoff import BackoffPolicy
 from app.history.errors import HistoryError
 from app.history.fetching import Fetcher, HistorySource, refusal, tally
 from app.history.state import LoaderState, StreamLoad
+from app.stores.external import ExternalEventStore
 from app.stores.types import Gap, GapState, HistorySink, Source
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class HistoryLoader:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
         preview: bool = False,
+        external: ExternalEventStore | None = None,
     ) -> None:
         if history_days <= 0 or max_attempts < 1 or gap_attempts < 1:
             raise ValueError("history_days must be positive and attempts at least 1")
@@ -75,7 +77,9 @@ class HistoryLoader:
         self._gap_attempts = gap_attempts
         self._clock = clock
         self.model = LoaderState()
-        """Observable state: per stream loads, gap counts, external events, baselines."""
+        """Observable state: per stream loads, gap counts, baselines."""
+        self.external = external if external is not None else ExternalEventStore(clock=clock)
+        """Where the external events of every history answer go (their one owner)."""
         for name in self.streams:
             self.model.stream(name)
         self._preview_first = preview
@@ -285,7 +289,7 @@ class HistoryLoader:
             load.status, load.error, load.loaded_at = "loaded", None, stamp
             load.error_detail = ""
             load.points = len(result.streams.get(load.stream, ()))
-        self.model.add_events(result.events)
+        self.external.add(result.events, "history")
         self.model.baselines.update(result.baselines)
         self.model.changed()
 
@@ -300,6 +304,7 @@ class HistoryLoader:
             return
         self._previewed.update(dict.fromkeys(names, end - PREVIEW))
         tally(self.model, result, names)
+        self.external.add(result.events, "history")
         wanted = {n: s for n, s in result.streams.items() if n in names and s}
         if wanted:
             self._store.add_history(wanted)
@@ -325,6 +330,7 @@ class HistoryLoader:
             )
             if result is not None:
                 tally(self.model, result, [gap.stream])
+                self.external.add(result.events, "history")
                 inside = [
                     s
                     for s in result.streams.get(gap.stream, ())

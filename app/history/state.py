@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from app.protocol import ExternalEvent, StreamBaseline
+from app.protocol import StreamBaseline
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +44,15 @@ class StreamLoad:
 
 @dataclass(slots=True)
 class LoaderState:
-    """Everything the loader tells the page: per stream loads, gap counts, context."""
+    """Everything the loader tells the page: per stream loads, gap counts, baselines.
+
+    The external events of the history answers go to the external events store
+    (:class:`app.stores.external.ExternalEventStore`), their one owner."""
 
     streams: dict[str, StreamLoad] = field(default_factory=dict)
     version: int = 0
     gaps_filled: int = 0
     gaps_unfillable: int = 0
-    events: list[ExternalEvent] = field(default_factory=list)
-    """External events (campaigns, outages) from the history answers, by time."""
     baselines: dict[str, StreamBaseline] = field(default_factory=dict)
     rejected_by_kind: dict[str, int] = field(default_factory=dict)
     """History points refused, by kind (``bad_timestamp``, ``bad_stream_name``,
@@ -83,10 +84,3 @@ class LoaderState:
                 listener()
             except Exception:
                 log.exception("history state listener %r failed", listener)
-
-    def add_events(self, events: list[ExternalEvent]) -> None:
-        """Merge external events by id, keeping them in time order."""
-        known = {e.id for e in self.events}
-        fresh = [e for e in events if e.id not in known]
-        if fresh:
-            self.events = sorted([*self.events, *fresh], key=lambda e: e.timestamp)

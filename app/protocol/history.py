@@ -25,7 +25,6 @@ from app.protocol.models import (
     ContractHistory,
     ContractPoint,
     ErrorBody,
-    ExternalEvent,
     OriginalHistory,
     StreamBaseline,
 )
@@ -69,7 +68,9 @@ class HistoryResult:
     start: datetime | None
     end: datetime | None
     streams: dict[str, list[HistorySample]]
-    events: list[ExternalEvent] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+    """External events as they came (raw JSON objects): the external events store checks
+    each one (:func:`app.protocol.external.read_external`)."""
     baselines: dict[str, StreamBaseline] = field(default_factory=dict)
     rejected: dict[str, int] = field(default_factory=dict)
     """What the parser refused, by kind: points whose timestamp is not ISO 8601, streams

@@ -249,7 +249,9 @@ class ContractHistory(_Model):
 
     time_range: TimeRange | None = Field(default=None, alias="timeRange")
     streams: dict[str, list[ContractPoint]]
-    events: list[ExternalEvent] = Field(default_factory=list)
+    events: list[Any] = Field(default_factory=list)
+    """External events, checked one by one by the external events store (a bad one costs
+    only itself, never the history answer)."""
     baseline_stats: dict[str, StreamBaseline] | None = Field(default=None, alias="baselineStats")
 
 

@@ -7,6 +7,7 @@ import pytest
 from app.backoff import BackoffPolicy
 from app.history import HistoryLoader
 from app.protocol import HistoryResult
+from app.stores.external import ExternalEventStore
 from app.stores.streams import StreamStore
 from tests.history.fakes import FakeSource, Sleeps, buckets
 
@@ -72,3 +73,29 @@ async def test_seed_comes_in_steps_and_never_fetches_a_point_twice(store: Stream
     ]
     assert store.duplicates_dropped == 0
     assert store.stats(STREAM).history_points == store.stats(OTHER).history_points == 288
+
+
+async def test_external_events_of_history_answers_go_to_their_store(store: StreamStore) -> None:
+    """The seed's events land in the external events store, once each; bad ones counted."""
+    event = {"id": "ext-1", "timestamp": "2026-11-18T08:00:00Z", "type": "academic", "title": "x"}
+    answer = HistoryResult(
+        "contract",
+        None,
+        None,
+        {STREAM: buckets(NOW_MS - 3_600_000, NOW_MS)},
+        events=[event, event, {"title": "no id"}],
+    )
+    external = ExternalEventStore(clock=clock)
+    loader = HistoryLoader(
+        FakeSource(answer), store, (STREAM,), history_days=1, clock=clock,
+        backoff=BackoffPolicy(jitter=0.0), sleep=Sleeps(), external=external,
+    )  # fmt: skip
+    assert loader.external is external
+    loader.start()
+    try:
+        assert await loader.wait_seeded()
+    finally:
+        await loader.stop()
+    assert [e.id for e in external.events()] == ["ext-1"]
+    assert external.events()[0].sources == ("history",)
+    assert external.rejected_by_kind == {"missing_id": 1}

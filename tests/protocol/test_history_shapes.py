@@ -88,8 +88,17 @@ def test_contract_shape() -> None:
     assert [s.normalized for s in samples] == [50, 80]
     assert [s.flag for s in samples] == ["normal", "critical"]
     assert samples[0].ts_ms < samples[1].ts_ms
-    assert result.events[0].title == "Campaign"
+    assert result.events[0]["title"] == "Campaign"
     assert result.baselines["customer.tutor.search"].std_dev == 4
+
+
+def test_a_bad_external_event_costs_only_itself() -> None:
+    """External events are handed on raw; one without an id leaves the history usable."""
+    body = {**CONTRACT, "events": [{"title": "no id"}, *CONTRACT["events"]]}  # type: ignore[list-item]
+    result = parse_history(json.dumps(body))
+    assert isinstance(result, HistoryResult) and result.shape == "contract"
+    assert [e.get("id") for e in result.events] == [None, "ext-1"]
+    assert len(result.streams["customer.tutor.search"]) == 2
 
 
 def test_original_shape() -> None:

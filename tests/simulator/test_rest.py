@@ -48,7 +48,7 @@ async def test_history_has_the_contract_shape(api: tuple[httpx.AsyncClient, Simu
     assert len(points) == 7 * 288
     assert all(b.ts_ms - a.ts_ms == 300_000 for a, b in itertools.pairwise(points))
     assert points[-1].ts_ms <= NOW * 1000
-    assert result.events and all(e.expected_impact for e in result.events)
+    assert result.events and all(e["expectedImpact"] for e in result.events)
     stats = result.baselines["customer.tutor.search"]
     values = sorted(p.value for p in points if p.value is not None)
     assert stats.min == values[0] and stats.max == values[-1]
