@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     history_max_mb: float = Field(
         64.0, gt=0, description="larger history answers are refused, MiB (7 days x 50 is ~7.5)"
     )
+    state_interval: float = Field(
+        5.0,
+        ge=0.2,
+        le=3600,
+        description="seconds between reads of the simulator's state (active external events "
+        "and scenario); failures back off like every retry",
+    )
 
     # --- stream store ---------------------------------------------------------------------
     retention_days: float = Field(

@@ -1,8 +1,8 @@
 """The process's long-lived objects, created once and shared by every browser tab.
 
-``Services`` owns the stores, the ONE upstream connection manager, the history loader and,
-in embedded mode, the simulator. ``start()`` and ``stop()`` are the only lifecycle calls:
-every task they start is cancelled and awaited by ``stop()``.
+``Services`` owns the stores, the ONE upstream connection manager, the history loader, the
+state poller and, in embedded mode, the simulator. ``start()`` and ``stop()`` are the only
+lifecycle calls: every task they start is cancelled and awaited by ``stop()``.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ import httpx
 from app import upstream
 from app.backoff import BackoffPolicy
 from app.config import Settings
+from app.context import StatePoller
 from app.facts import StreamFacts
 from app.history import HistoryClient, HistoryLoader
 from app.protocol import topics
 from app.simulator import Simulator, SimulatorConfig
 from app.stores.connection import ConnectionStore
+from app.stores.external import ExternalEventStore
 from app.stores.health import HealthBoard
 from app.stores.streams import StreamStore
 from app.ws_client import ConnectionManager
@@ -43,6 +45,8 @@ class Services:
     history: HistoryLoader
     health: HealthBoard
     http: httpx.AsyncClient
+    external: ExternalEventStore
+    state_poller: StatePoller
     simulator: Simulator | None = None
     facts: StreamFacts = field(default_factory=StreamFacts.packaged)
     wait_until_serving: Callable[[], Awaitable[None]] | None = None
@@ -55,10 +59,11 @@ class Services:
     def create(cls, settings: Settings) -> Services:
         """Build the object graph from the settings; nothing runs until :meth:`start`."""
         facts = StreamFacts.packaged()
+        retention_ms = int(settings.retention_days * DAY_MS)
         streams = StreamStore(
-            retention_ms=int(settings.retention_days * DAY_MS),
-            max_points_per_stream=settings.max_points_per_stream,
+            retention_ms=retention_ms, max_points_per_stream=settings.max_points_per_stream
         )
+        external = ExternalEventStore(retention_ms=retention_ms)
         connection = ConnectionStore(
             settings.ws_url, settings.topics, settings.max_reconnect_attempts
         )
@@ -88,6 +93,10 @@ class Services:
             history_days=settings.history_days,
             backoff=retry,
             preview=True,
+            external=external,
+        )
+        state_poller = StatePoller(
+            http, settings.http_base, external, interval=settings.state_interval, backoff=retry
         )
         simulator = (
             Simulator(SimulatorConfig.from_settings(settings)) if settings.embedded else None
@@ -100,6 +109,8 @@ class Services:
             history=history,
             health=health,
             http=http,
+            external=external,
+            state_poller=state_poller,
             simulator=simulator,
             facts=facts,
         )
@@ -125,6 +136,7 @@ class Services:
         if self.wait_until_serving is not None:
             await self.wait_until_serving()
         self.history.start(first=[self.facts.default_stream(self.settings.topics)])
+        await self.state_poller.start()
         await self.manager.start()
 
     async def _prune_forever(self) -> None:
@@ -134,6 +146,8 @@ class Services:
             dropped = self.streams.prune()
             if dropped:
                 log.debug("retention dropped %d points", dropped)
+            if self.external.prune():
+                log.debug("retention dropped external events")
 
     async def _tick_health(self) -> None:
         """One computation of every stream's health for all tabs and the status API."""
@@ -152,6 +166,7 @@ class Services:
                 await task
         self._tasks = []
         await self.history.stop()
+        await self.state_poller.stop()
         await self.manager.stop()
         await self.http.aclose()
         if self.simulator is not None:

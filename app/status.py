@@ -2,7 +2,8 @@
 
 Built from the stores on the event loop (they are not thread-safe); every figure has one
 home and is read from there: the connection store for the link, the stream store for
-points, duplicates and gaps, the history loader for each stream's load state.
+points, duplicates and gaps, the history loader for each stream's load state, the external
+events store and the state poller for the ``external`` section.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def status_body(services: Services) -> dict[str, Any]:
         streams[name] = _stream_status(services, name, now)
     body["streams"] = streams
     body["dataAsOf"] = _iso(health.data_as_of)
+    body["external"] = external_status(services)
     body["process"] = process_figures()
     return body
 
@@ -61,6 +63,40 @@ def _stream_status(services: Services, name: str, now: float) -> dict[str, Any]:
         "livePoints": stats.live_points,
         "firstTimestamp": _iso_ms(stats.first_ts_ms),
         "lastTimestamp": _iso_ms(stats.last_ts_ms),
+    }
+
+
+def external_status(services: Services) -> dict[str, Any]:
+    """External events: how many, from which source, how each source is doing, what was
+    refused (skipped) and what was noted (kept with something set aside), by kind."""
+    store, poll = services.external, services.state_poller.status
+    by_source = store.count_by_source()
+    history = services.history.model.streams.values()
+    return {
+        "count": len(store),
+        "version": store.version,
+        "sources": {
+            "history": {
+                "events": by_source["history"],
+                "received": store.received["history"],
+                "loaded": any(load.status == "loaded" for load in history),
+            },
+            "state": {
+                "events": by_source["state"],
+                "received": store.received["state"],
+                "availability": poll.availability,
+                "lastError": poll.last_error,
+                "lastOkAt": _iso(poll.last_ok_at),
+                "nextPollAt": _iso(poll.next_poll_at),
+                "polls": poll.polls,
+                "failuresInARow": poll.failures,
+                "activeEvents": poll.active_events,
+                "intervalSeconds": services.state_poller.interval,
+            },
+            "scenario": {"events": by_source["scenario"], "received": store.received["scenario"]},
+        },
+        "rejectedByKind": dict(store.rejected_by_kind),
+        "notedByKind": dict(store.notes_by_kind),
     }
 
 

@@ -1,19 +1,24 @@
-"""How the dashboard reaches its simulator: the bearer token, TLS trust, and the two clients.
+"""How the dashboard reaches its simulator: the bearer token, TLS trust, the two clients,
+and how a REST answer is read.
 
 Both channels get the same credentials and the same trust: the WebSocket handshake and the
-history requests send ``Authorization: Bearer <token>`` when a token is configured, and an
-``https://`` simulator's certificate is always verified, against ``--simulator-ca-file``
-when given, else against the default CA store.
+REST requests (history, state) send ``Authorization: Bearer <token>`` when a token is
+configured, and an ``https://`` simulator's certificate is always verified, against
+``--simulator-ca-file`` when given, else against the default CA store. Every REST answer is
+read through :func:`get_limited` (never more than a caller's byte limit) and a refusal is
+put in words by :func:`refusal_text`, whichever error shape the server uses.
 """
 
 from __future__ import annotations
 
 import ssl
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import httpx
 
 from app.config import Settings
+from app.protocol import parse_error_body
 from app.ws_client.link import Connector, websocket_connector
 
 
@@ -53,3 +58,57 @@ def ws_connector(settings: Settings, context: ssl.SSLContext | None = None) -> C
         headers=auth_headers(settings),
         ssl_context=context if secure else None,
     )
+
+
+class AnswerTooLarge(Exception):
+    """A REST answer over the caller's limit: as declared (``Content-Length``) or as read."""
+
+    def __init__(self, size: int, declared: bool) -> None:
+        super().__init__(size)
+        self.size = size
+        self.declared = declared
+
+
+async def get_limited(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    io_timeout: float,
+    max_bytes: int,
+    params: Mapping[str, str] | None = None,
+) -> tuple[int, str, bytes]:
+    """Status, reason phrase and body of ``GET url``, the body read up to ``max_bytes``
+    (:class:`AnswerTooLarge` beyond, without reading the rest). ``io_timeout`` is httpx's
+    limit per network step; the caller bounds the whole. httpx errors pass through."""
+    async with client.stream("GET", url, params=params, timeout=io_timeout) as response:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise AnswerTooLarge(int(declared), declared=True)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise AnswerTooLarge(max_bytes, declared=False)
+            chunks.append(chunk)
+        return response.status_code, response.reason_phrase, b"".join(chunks)
+
+
+def refusal_text(status: int, phrase: str, body: bytes) -> tuple[str, str | None]:
+    """A non-2xx answer in words, and its contract error code if it had one:
+    ``server answered 404 STREAM_NOT_FOUND: unknown stream`` (either error shape), or the
+    start of a body that is neither."""
+    parsed = parse_error_body(body) if body else None
+    if parsed is None:
+        text = snippet(body)
+        reason = f"server answered {status} {phrase}".rstrip()
+        return (f"{reason}: {text}" if text else reason), None
+    code, message = parsed
+    label = f"{status} {code}" if code else str(status)
+    return f"server answered {label}: {message or phrase}", code
+
+
+def snippet(body: bytes, limit: int = 160) -> str:
+    """The start of a body as one line of at most ``limit`` characters."""
+    text = " ".join(body[: limit * 4].decode("utf-8", "replace").split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

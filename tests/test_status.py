@@ -6,7 +6,7 @@ import json
 import time
 
 from app.config import Settings
-from app.protocol import StreamEvent, ms_datetime
+from app.protocol import StreamEvent, iso_utc, ms_datetime
 from app.services import Services
 from app.status import status_body
 
@@ -34,5 +34,36 @@ async def test_counters_come_from_the_store_that_decides_them() -> None:
         assert body["connection"]["state"] == "disconnected"
         assert body["streams"]["customer.tutor.search"]["livePoints"] == 1
         assert body["process"]["rssBytes"] > 0
+    finally:
+        await services.http.aclose()
+
+
+async def test_external_section_reads_the_store_and_the_poller() -> None:
+    """Count, per-source figures, the state endpoint's availability, refusals by kind."""
+    services = Services.create(Settings(show=False, state_interval=2.5))
+    try:
+        now = int(time.time() * 1000)
+        good = {
+            "id": "e1",
+            "timestamp": iso_utc(now - 60_000),
+            "type": "marketing",
+            "severity": "info",
+        }
+        services.external.add([good, {"title": "no id"}], "history")
+        services.external.add([good], "scenario")
+        services.state_poller.status.availability = "absent"
+        services.state_poller.status.last_error = "no state endpoint"
+        external = json.loads(json.dumps(status_body(services)))["external"]
+        assert external["count"] == 1
+        assert external["sources"]["history"] == {"events": 1, "received": 2, "loaded": False}
+        assert external["sources"]["scenario"] == {"events": 1, "received": 1}
+        state = external["sources"]["state"]
+        assert (state["availability"], state["lastError"], state["intervalSeconds"]) == (
+            "absent",
+            "no state endpoint",
+            2.5,
+        )
+        assert external["rejectedByKind"] == {"missing_id": 1}
+        assert external["notedByKind"] == {}
     finally:
         await services.http.aclose()

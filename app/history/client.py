@@ -17,25 +17,13 @@ import httpx
 from app.explain import explain
 from app.history.errors import HistoryError, HistoryErrorKind, is_retryable_status
 from app.memory import release_free_memory
-from app.protocol import (
-    HistoryResult,
-    ProtocolError,
-    iso_utc,
-    parse_error_body,
-    parse_history,
-)
+from app.protocol import HistoryResult, ProtocolError, iso_utc, parse_history
+from app.upstream import AnswerTooLarge, get_limited, refusal_text
 
 HISTORY_PATH = "/api/simulation/history"
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 THREAD_PARSE_BYTES = 256 * 1024
 """Bodies at least this large are parsed off the event loop."""
-
-
-class _TooLarge(Exception):
-    def __init__(self, size: int, declared: bool) -> None:
-        super().__init__(size)
-        self.size = size
-        self.declared = declared
 
 
 class HistoryClient:
@@ -79,7 +67,7 @@ class HistoryClient:
                 kind="timeout",
                 retryable=True,
             ) from exc
-        except _TooLarge as exc:
+        except AnswerTooLarge as exc:
             size = f"{exc.size:,} bytes" if exc.declared else f"over {exc.size:,} bytes"
             raise HistoryError(
                 f"history answer too large ({size}, limit {self.max_bytes:,})",
@@ -97,20 +85,9 @@ class HistoryClient:
 
     async def _get(self, params: dict[str, str]) -> tuple[int, str, bytes]:
         """Status, reason phrase and the body, read up to ``max_bytes``."""
-        async with self._client.stream(
-            "GET", self.url, params=params, timeout=self.timeout
-        ) as response:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                raise _TooLarge(int(declared), declared=True)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise _TooLarge(self.max_bytes, declared=False)
-                chunks.append(chunk)
-            return response.status_code, response.reason_phrase, b"".join(chunks)
+        return await get_limited(
+            self._client, self.url, params=params, io_timeout=self.timeout, max_bytes=self.max_bytes
+        )
 
     async def _interpret(
         self, status: int, phrase: str, body: bytes
@@ -144,28 +121,6 @@ def _parse_large(body: bytes) -> HistoryResult | ProtocolError:
 
 def _status_error(status: int, phrase: str, body: bytes) -> HistoryError:
     """A non-2xx answer in either error shape, or with a body that is neither."""
-    parsed = parse_error_body(body) if body else None
+    reason, code = refusal_text(status, phrase, body)
     retryable = is_retryable_status(status)
-    if parsed is None:
-        text = _snippet(body)
-        reason = f"server answered {status} {phrase}".rstrip()
-        return HistoryError(
-            f"{reason}: {text}" if text else reason,
-            kind="http",
-            status=status,
-            retryable=retryable,
-        )
-    code, message = parsed
-    label = f"{status} {code}" if code else str(status)
-    return HistoryError(
-        f"server answered {label}: {message or phrase}",
-        kind="http",
-        status=status,
-        code=code,
-        retryable=retryable,
-    )
-
-
-def _snippet(body: bytes, limit: int = 160) -> str:
-    text = " ".join(body[: limit * 4].decode("utf-8", "replace").split())
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+    return HistoryError(reason, kind="http", status=status, code=code, retryable=retryable)
