@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from app.config import Settings
+from app.context.poller import PollerStatus
 from app.facts import StreamFacts
 from app.stores.connection import ConnectionStore
+from app.stores.external import ExternalEventStore
 from app.stores.health import HealthBoard
 from app.stores.streams import StreamStore
 
@@ -48,6 +50,13 @@ class Loader(Protocol):
         ...
 
 
+class StateReader(Protocol):
+    """What the timeline reads of the state poller: how the state endpoint is doing."""
+
+    @property
+    def status(self) -> PollerStatus: ...
+
+
 class DashboardServices(Protocol):
     """Everything :func:`app.pages.register_pages` reads."""
 
@@ -65,6 +74,10 @@ class DashboardServices(Protocol):
     def facts(self) -> StreamFacts: ...
     @property
     def health(self) -> HealthBoard: ...
+    @property
+    def external(self) -> ExternalEventStore: ...
+    @property
+    def state_poller(self) -> StateReader: ...
 
 
 async def run_command(result: object) -> None:

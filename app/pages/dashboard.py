@@ -1,8 +1,10 @@
-"""The dashboard page: header, status grid, chart of up to six streams, counters.
+"""The dashboard page: header, status grid, chart of up to six streams, external events,
+counters.
 
 Each tab builds its own view of the shared stores and runs one short ``ui.timer`` that
 pushes chart deltas as soon as a shown stream changed (at most one push per
-``push_interval``), forwards the grid's changed cells, and refreshes the texts. What the
+``push_interval``), forwards the grid's changed cells and the new external events, and
+refreshes the texts. What the
 tab shows lives in its URL (:mod:`app.pages.view`): every change is pushed to the
 browser's history and Back brings the previous view back. Nothing here talks to the
 upstream link except through the manager's and the loader's commands.
@@ -28,7 +30,9 @@ from app.pages.header import CounterStrip, Header
 from app.pages.series import zone
 from app.pages.status import as_of_text
 from app.pages.subscriptions import Subscriptions
+from app.pages.timeline import TimelinePanel
 from app.pages.view import View, parse_view
+from app.stores.external import StoredEvent
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,7 @@ class Dashboard:
         with ui.column().classes("w-full max-w-screen-2xl mx-auto px-2 sm:px-4 py-3 gap-3"):
             self.grid = GridPanel(services, self.select)
             self.panel = ChartPanel(services, view, self.show_streams, self.show_range)
+            self.timeline = TimelinePanel(services, self.panel.chart, self.focus_event)
             self.counters = CounterStrip(services)
         self.panel.retry.on_click(self._retry)
         self.chart = self.panel.chart
@@ -119,6 +124,8 @@ class Dashboard:
                     log.exception("chart push failed for %s", self.chart.streams)
         if self.grid.grid.pending:
             self.grid.grid.push()
+        if self.timeline.pending:
+            self.timeline.push()
         now = time.monotonic()
         filled = pushed and empty and bool(self.chart.point_count)
         loaded = self._services.history.version != self._history_version
@@ -134,6 +141,7 @@ class Dashboard:
         as_of = None if at is None else as_of_text(at, self.zone)
         self.grid.refresh(as_of)
         self.panel.refresh(self.zone, as_of)
+        self.timeline.refresh()
         self.counters.refresh()
 
     # --- what the tab shows ---------------------------------------------------------------
@@ -141,6 +149,23 @@ class Dashboard:
     async def select(self, stream: str, add: bool) -> None:
         """A grid cell was clicked: show only its stream, or (``add``) add or remove it."""
         await self.apply(self.view.showing(stream, add))
+
+    async def focus_event(self, stored: StoredEvent | None) -> None:
+        """A timeline card was clicked: outline its streams in the grid and add the ones the
+        dashboard knows to the chart (up to six); None lets go of the focused event."""
+        timeline = self.timeline.timeline
+        if stored is None:
+            self.grid.grid.highlight([])
+            timeline.show_focus(None)
+            return
+        streams = list(stored.item.streams)
+        self.grid.grid.highlight(streams)
+        timeline.show_focus(stored.id)
+        known = known_streams(self._services)
+        chartable = [s for s in streams if s in known]
+        if chartable:
+            await self.apply(self.view.adding(chartable))
+        timeline.refresh_observed()
 
     async def show_streams(self, streams: list[str]) -> None:
         await self.apply(View(tuple(streams), self.view.range))
@@ -248,9 +273,14 @@ def page_builder(
     return dashboard_page
 
 
+def known_streams(services: DashboardServices) -> set[str]:
+    """Streams the chart may show: the catalog's, the store's, and every followed one (a
+    followed stream the server never named counts, so the page shows it with no data
+    rather than another stream)."""
+    return {*services.facts.names, *services.streams.stream_names(), *services.health.followed()}
+
+
 def _view(services: DashboardServices, query: str | None, legacy: str | None) -> View:
-    """The view of a URL; a followed stream the server never named counts as known, so the
-    page shows it (with no data) rather than another stream."""
-    known = {*services.facts.names, *services.streams.stream_names(), *services.health.followed()}
+    """The view of a URL (unknown streams left out)."""
     fallback = services.facts.default_stream(services.settings.topics)
-    return parse_view(query, known, fallback, legacy)
+    return parse_view(query, known_streams(services), fallback, legacy)

@@ -44,6 +44,8 @@ class StatusGrid:
         """Board version the browser is at; None: it needs the whole grid."""
         self._layout: list[tuple[str, list[str]]] = []
         self._selected: dict[str, str] = {}
+        self.highlighted: list[str] = []
+        """Streams outlined for the focused external event."""
         self.sent_bytes = 0
         """JavaScript sent to this tab (for the traffic benchmark)."""
         self.element = ui.element("div").classes("w-full dash-grid-host").mark("status-grid")
@@ -83,6 +85,13 @@ class StatusGrid:
         if colors != self._selected:
             self._selected = dict(colors)
             self._run(f"StatusGrid.selected({self.element.id},{_js(self._selected)})")
+
+    def highlight(self, streams: Sequence[str]) -> None:
+        """Outline these streams' cells (an external event's affected streams); [] clears."""
+        wanted = list(dict.fromkeys(streams))
+        if wanted != self.highlighted:
+            self.highlighted = wanted
+            self._run(f"StatusGrid.highlight({self.element.id},{_js(wanted)})")
 
     def filter(self, groups: Sequence[str] | None, states: Sequence[str] | None) -> None:
         """Show only cells of these groups and states (None: no restriction)."""

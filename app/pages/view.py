@@ -8,7 +8,7 @@ never shows a stream that was not asked for in place of one that was.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import parse_qs, urlencode
@@ -51,6 +51,14 @@ class View:
             rest = tuple(s for s in self.streams if s != stream)
             return View(rest or self.streams, self.range)
         return View((*self.streams, stream)[-MAX_STREAMS:], self.range)
+
+    def adding(self, streams: Sequence[str]) -> View:
+        """The view with ``streams`` added after the ones shown; past six, the oldest shown
+        ones make room (and only the first six of ``streams`` fit)."""
+        wanted = tuple(dict.fromkeys(streams))[:MAX_STREAMS]
+        kept = [s for s in self.streams if s not in wanted]
+        room = MAX_STREAMS - len(wanted)
+        return View((*(kept[-room:] if room else ()), *wanted), self.range)
 
     def without(self, stream: str) -> View:
         return self.showing(stream, add=True) if stream in self.streams else self

@@ -375,13 +375,17 @@ class StreamStore:
                 return c.ts[i], vals[i], c.raw[i]
         return None
 
-    def window(self, stream: str, start_ms: int) -> tuple[array[int], array[float]]:
-        """Timestamps and normalized values of ``stream`` from ``start_ms`` on (copies)."""
+    def window(
+        self, stream: str, start_ms: int, end_ms: int | None = None
+    ) -> tuple[array[int], array[float]]:
+        """Timestamps and normalized values of ``stream`` from ``start_ms`` on, up to and
+        including ``end_ms`` when given (copies; gap markers are NaN)."""
         c = self._streams.get(stream)
         if c is None:
             return array("q"), array("d")
         i = bisect_left(c.ts, start_ms, c.head)
-        return c.ts[i:], c.vals[i:]
+        j = len(c.ts) if end_ms is None else bisect_right(c.ts, end_ms, i)
+        return c.ts[i:j], c.vals[i:j]
 
     def without_value(self, stream: str) -> int:
         """Events of ``stream`` that carried no normalized value (not plotted)."""

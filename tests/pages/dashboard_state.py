@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.config import Settings
+from app.context.poller import PollerStatus
 from app.facts import StreamFacts
 from app.protocol import HistorySample, StreamEvent, flag_for, iso_utc
 from app.protocol.models import STREAM_EVENT
 from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
+from app.stores.external import ExternalEventStore
 from app.stores.health import HealthBoard
 from app.stores.streams import StreamStore
 
@@ -70,6 +72,13 @@ class ScriptedLoader:
 
 
 @dataclass
+class FakePoller:
+    """The state poller as the timeline reads it: a status the test sets."""
+
+    status: PollerStatus = field(default_factory=PollerStatus)
+
+
+@dataclass
 class FakeServices:
     """The shape of ``app.services.Services`` that the pages read."""
 
@@ -80,6 +89,8 @@ class FakeServices:
     history: ScriptedLoader
     facts: StreamFacts
     health: HealthBoard
+    external: ExternalEventStore = field(default_factory=ExternalEventStore)
+    state_poller: FakePoller = field(default_factory=FakePoller)
 
 
 current: FakeServices | None = None

@@ -164,7 +164,7 @@ async def test_preset_zooms_and_reset_zoom_unlights_it(
     await user_page.open("/")
     chart = _chart(user_page)
     await _until(lambda: bool(_calls(user_page, "reset")), "the first reset")
-    (toggle,) = user_page.find(kind=ui.toggle).elements
+    (toggle,) = user_page.find(marker="preset").elements
     assert toggle.value == "7d"
     toggle.value = "1h"
     expected = [chart.id, newest - 3_600_000, newest]

@@ -192,7 +192,7 @@ async def test_the_url_opens_a_view(user_page: User, services: FakeServices) -> 
     await user_page.open(f"/?streams={OTHER},no.such.stream,{STREAM}&range=24h")
     (select,) = user_page.find(marker="stream-select").elements
     assert select.value == [OTHER, STREAM]
-    (toggle,) = user_page.find(kind=ui.toggle).elements
+    (toggle,) = user_page.find(marker="preset").elements
     assert toggle.value == "24h"
     await user_page.open("/?stream=no.such.stream")
     (select,) = user_page.find(marker="stream-select").elements

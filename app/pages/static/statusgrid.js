@@ -43,7 +43,7 @@
   function grid(id) {
     let g = grids.get(id);
     if (!g) {
-      g = { cells: new Map(), nodes: new Map(), rows: new Map(), selected: {}, filter: { groups: null, states: null }, card: null, hovered: null };
+      g = { cells: new Map(), nodes: new Map(), rows: new Map(), selected: {}, highlight: new Set(), filter: { groups: null, states: null }, card: null, hovered: null };
       grids.set(id, g);
     }
     return g;
@@ -71,6 +71,8 @@
     const color = g.selected[stream];
     node.setAttribute("aria-pressed", color ? "true" : "false");
     node.style.setProperty("--dash-selected", color || "transparent");
+    if (g.highlight.has(stream)) node.dataset.highlight = "true";
+    else delete node.dataset.highlight;
     const row = g.rows.get(stream);
     if (row) {
       row.children[1].textContent = LABELS[state];
@@ -263,6 +265,14 @@
       whenReady(id, () => {
         const g = grid(id);
         g.selected = selected;
+        g.nodes.forEach((_, stream) => paint(g, stream));
+      });
+    },
+    /** Outline these streams' cells (an external event's affected streams); [] clears. */
+    highlight(id, streams) {
+      whenReady(id, () => {
+        const g = grid(id);
+        g.highlight = new Set(streams);
         g.nodes.forEach((_, stream) => paint(g, stream));
       });
     },
