@@ -174,8 +174,10 @@
     data: [{ yAxis: 50 }],
   };
 
+  // The lines come first (index 0 is the first stream, as tests and benchmarks read it);
+  // the annotations come last but are drawn beneath the lines (z 1 against 2).
   function seriesOption(state) {
-    const out = [annotationSeries(state)];
+    const out = [];
     const single = state.order.length === 1;
     state.order.forEach((key, i) => {
       const s = state.series.get(key);
@@ -198,6 +200,7 @@
         out.push(marks(`critical:${key}`, "critical", "#ef4444", 8, s.critical));
       }
     });
+    out.push(annotationSeries(state));
     return out;
   }
 
@@ -251,6 +254,7 @@
       name: "annotations",
       type: "line",
       data: [],
+      z: 1,
       silent: false,
       tooltip: { show: false },
       markArea: { data: bands, label: { ...hoverLabel, position: "insideTop" }, emphasis: { label: { show: true } } },
