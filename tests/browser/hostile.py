@@ -42,6 +42,38 @@ HOSTILE_TEXTS: Final = (
     HISTORY_500,
     EVENT_TITLE,
 )
+TRAP = """
+window.__alerts = [];
+window.__injected = [];
+for (const name of ['alert', 'confirm', 'prompt', 'print']) {
+  window[name] = (...args) => { window.__alerts.push(name + ':' + args.join(',')); };
+}
+const suspicious = (el) =>
+  el.nodeType === 1 && (
+    [...el.attributes].some((a) => a.name.toLowerCase().startsWith('on')) ||
+    el.tagName === 'IFRAME' ||
+    (el.tagName === 'SCRIPT' && el.textContent.trim().startsWith('alert(')) ||
+    (el.tagName === 'IMG' && el.getAttribute('src') === 'x'));
+new MutationObserver((records) => {
+  for (const r of records) {
+    for (const n of r.type === 'attributes' ? [r.target] : r.addedNodes) {
+      const deep = n.nodeType === 1 && r.type !== 'attributes';
+      const all = deep ? [n, ...n.querySelectorAll('*')] : [n];
+      for (const el of all) if (suspicious(el)) window.__injected.push(el.outerHTML.slice(0, 200));
+    }
+  }
+}).observe(document, { childList: true, subtree: true, attributes: true });
+"""
+"""Records dialogs called in any form and every element that could run injected code."""
+
+SCAN = """() => [...document.querySelectorAll('*')].filter((el) =>
+  [...el.attributes].some((a) => a.name.toLowerCase().startsWith('on')) ||
+  el.tagName === 'IFRAME' ||
+  (el.tagName === 'SCRIPT' && el.textContent.trim().startsWith('alert(')) ||
+  (el.tagName === 'IMG' && el.getAttribute('src') === 'x')).map((el) => el.outerHTML.slice(0, 200))
+"""
+
+
 NORMAL_STREAM: Final = "customer.tutor.search"
 BROKEN_STREAM: Final = "lab.broken.history"
 """A valid stream name whose history answer is an HTML 500 (follow it with --topics)."""

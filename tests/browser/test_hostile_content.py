@@ -20,40 +20,11 @@ from tests.support.browser import chart_ready
 from tests.support.processes import status, wait_until
 
 from . import hostile
+from .hostile import SCAN, TRAP
 from .servers import Process, start_dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
-TRAP = """
-window.__alerts = [];
-window.__injected = [];
-for (const name of ['alert', 'confirm', 'prompt', 'print']) {
-  window[name] = (...args) => { window.__alerts.push(name + ':' + args.join(',')); };
-}
-const suspicious = (el) =>
-  el.nodeType === 1 && (
-    [...el.attributes].some((a) => a.name.toLowerCase().startsWith('on')) ||
-    el.tagName === 'IFRAME' ||
-    (el.tagName === 'SCRIPT' && el.textContent.trim().startsWith('alert(')) ||
-    (el.tagName === 'IMG' && el.getAttribute('src') === 'x'));
-new MutationObserver((records) => {
-  for (const r of records) {
-    for (const n of r.type === 'attributes' ? [r.target] : r.addedNodes) {
-      const deep = n.nodeType === 1 && r.type !== 'attributes';
-      const all = deep ? [n, ...n.querySelectorAll('*')] : [n];
-      for (const el of all) if (suspicious(el)) window.__injected.push(el.outerHTML.slice(0, 200));
-    }
-  }
-}).observe(document, { childList: true, subtree: true, attributes: true });
-"""
-"""Records dialogs called in any form and every element that could run injected code."""
-
-SCAN = """() => [...document.querySelectorAll('*')].filter((el) =>
-  [...el.attributes].some((a) => a.name.toLowerCase().startsWith('on')) ||
-  el.tagName === 'IFRAME' ||
-  (el.tagName === 'SCRIPT' && el.textContent.trim().startsWith('alert(')) ||
-  (el.tagName === 'IMG' && el.getAttribute('src') === 'x')).map((el) => el.outerHTML.slice(0, 200))
-"""
 DETAIL = "[data-testid=connection-detail]"
 
 
