@@ -20,7 +20,7 @@ __all__ = ["register_pages"]
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_URL = "/dashboard-static"
-SCRIPTS = ("prefs.js", "livechart.js", "statusgrid.js", "timeline.js")
+SCRIPTS = ("prefs.js", "dom.js", "livechart.js", "statusgrid.js", "timeline.js")
 STYLES = ("dashboard.css",)
 
 

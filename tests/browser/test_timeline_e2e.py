@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 CARD = ".dash-event[data-id='{}']"
 MARKERS = (
     f"() => {{ const s = getElement({CHART_ID}).chart.getOption().series"
-    ".find((x) => x.id === 'annotations');"
+    ".find((x) => x && x.id === 'annotations');"
     " return s ? [...s.markArea.data.map((d) => d[0].name), ...s.markLine.data.map((d) => d.name)]"
     " : []; }"
 )
@@ -190,7 +190,7 @@ def test_a_card_click_highlights_its_streams_and_charts_them(
     assert lit == sorted([STREAMS[1], STREAMS[2]])
     page.wait_for_function(
         f"() => getElement({CHART_ID}).chart.getOption().series"
-        ".filter((s) => String(s.id).startsWith('line:')).length === 3",
+        ".filter((s) => s && String(s.id).startsWith('line:')).length === 3",
         timeout=20_000,
     )
     url = page.evaluate("() => decodeURIComponent(location.search)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,6 +23,7 @@ from tests.pages.dashboard_state import (
     make_services,
     seed_history,
 )
+from tests.pages.sent import calls, scripts, until
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
 
@@ -46,31 +46,9 @@ def _chart(user: User) -> ui.echart:
     return element
 
 
-def _scripts(user: User) -> list[str]:
-    assert user.client is not None
-    return [
-        message[2]["code"]
-        for _, _, message in user.client.outbox.message_history
-        if message[1] == "run_javascript"
-    ]
-
-
 def _calls(user: User, name: str) -> list[list[Any]]:
     """Arguments of every ``LiveChart.<name>(...)`` call sent to the tab, in order."""
-    prefix = f"LiveChart.{name}("
-    return [
-        json.loads(f"[{code[len(prefix) : -1]}]")
-        for code in _scripts(user)
-        if code.startswith(prefix)
-    ]
-
-
-async def _until(condition: Callable[[], bool], what: str, limit: float = 3.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
+    return calls(user, f"LiveChart.{name}")
 
 
 async def test_chart_gets_each_series_once_then_deltas(
@@ -80,7 +58,7 @@ async def test_chart_gets_each_series_once_then_deltas(
     newest = seed_history(services.streams, STREAM, hours=24)
     await user_page.open("/")
     chart = _chart(user_page)
-    await _until(lambda: bool(_calls(user_page, "reset")), "the first reset")
+    await until(lambda: bool(_calls(user_page, "reset")), "the first reset")
     ((chart_id, layout),) = _calls(user_page, "layout")
     assert chart_id == chart.id and [s["key"] for s in layout] == [STREAM]
     ((_, key, rows, start, end),) = _calls(user_page, "reset")
@@ -90,11 +68,11 @@ async def test_chart_gets_each_series_once_then_deltas(
     services.streams.add_events(
         [live_event(STREAM, newest + 1000, 90.0), live_event(STREAM, newest + 2000, 52.0)]
     )
-    await _until(lambda: bool(_calls(user_page, "append")), "a push")
+    await until(lambda: bool(_calls(user_page, "append")), "a push")
     assert _calls(user_page, "append") == [
         [chart.id, STREAM, [[newest + 1000, 90.0, 1, 2, None], [newest + 2000, 52.0, 1, 0, None]]]
     ]
-    push = next(c for c in _scripts(user_page) if c.startswith("LiveChart.append"))
+    push = next(c for c in scripts(user_page) if c.startswith("LiveChart.append"))
     assert len(push) < 160, "a delta carries the new rows only"
     assert chart.options["series"] == [], "points never travel in the option"
     assert user_page.client is not None
@@ -109,10 +87,10 @@ async def test_a_second_stream_is_sent_whole_and_the_first_kept(
     seed_history(services.streams, STREAM, hours=2)
     seed_history(services.streams, OTHER, hours=3)
     await user_page.open("/")
-    await _until(lambda: len(_calls(user_page, "reset")) == 1, "the first reset")
+    await until(lambda: len(_calls(user_page, "reset")) == 1, "the first reset")
     user_page.find(marker="stream-select").click()
     user_page.find(OTHER).click()
-    await _until(lambda: len(_calls(user_page, "reset")) == 2, "the second stream's reset")
+    await until(lambda: len(_calls(user_page, "reset")) == 2, "the second stream's reset")
     layouts = _calls(user_page, "layout")
     assert [s["key"] for s in layouts[-1][1]] == [STREAM, OTHER]
     colors = [s["color"] for s in layouts[-1][1]]
@@ -138,16 +116,16 @@ async def test_pushes_follow_changes_at_most_once_per_interval(
     services.settings = services.settings.model_copy(update={"push_interval": interval})
     newest = seed_history(services.streams, STREAM, hours=1)
     await user_page.open("/")
-    await _until(lambda: bool(_calls(user_page, "reset")), "the first reset")
+    await until(lambda: bool(_calls(user_page, "reset")), "the first reset")
     await asyncio.sleep(interval + 0.1)  # quiet: the last push is more than an interval ago
     sent = time.time()
     services.streams.add_events([live_event(STREAM, newest + 1000, 60.0)])
-    await _until(lambda: len(_append_times(user_page)) == 1, "the first append")
+    await until(lambda: len(_append_times(user_page)) == 1, "the first append")
     first = _append_times(user_page)[0]
     assert first - sent < interval / 2, "a change after a quiet period is not held back"
     services.streams.add_events([live_event(STREAM, newest + 2000, 61.0)])
     services.streams.add_events([live_event(STREAM, newest + 3000, 62.0)])
-    await _until(lambda: len(_append_times(user_page)) == 2, "the second append")
+    await until(lambda: len(_append_times(user_page)) == 2, "the second append")
     second = _append_times(user_page)[1]
     assert second - first >= interval * (1 - SPACING_SLACK) - 0.02, "pushes keep their spacing"
     assert second - first < interval + 0.3, "and the waiting change goes out when due"
@@ -163,15 +141,15 @@ async def test_preset_zooms_and_reset_zoom_unlights_it(
     newest = seed_history(services.streams, STREAM, hours=48)
     await user_page.open("/")
     chart = _chart(user_page)
-    await _until(lambda: bool(_calls(user_page, "reset")), "the first reset")
+    await until(lambda: bool(_calls(user_page, "reset")), "the first reset")
     (toggle,) = user_page.find(marker="preset").elements
     assert toggle.value == "7d"
     toggle.value = "1h"
     expected = [chart.id, newest - 3_600_000, newest]
-    await _until(lambda: expected in _calls(user_page, "zoom"), "the zoom call")
+    await until(lambda: expected in _calls(user_page, "zoom"), "the zoom call")
     user_page.find(marker="reset-zoom").click()
-    await _until(lambda: bool(_calls(user_page, "resetZoom")), "reset zoom")
-    await _until(lambda: toggle.value is None, "no preset lit after reset zoom")
+    await until(lambda: bool(_calls(user_page, "resetZoom")), "reset zoom")
+    await until(lambda: toggle.value is None, "no preset lit after reset zoom")
 
 
 async def test_late_tab_gets_the_whole_series_once(
@@ -181,12 +159,12 @@ async def test_late_tab_gets_the_whole_series_once(
     newest = seed_history(services.streams, STREAM, hours=6)
     first = create_user()
     await first.open("/")
-    await _until(lambda: bool(_calls(first, "reset")), "the first tab's reset")
+    await until(lambda: bool(_calls(first, "reset")), "the first tab's reset")
     services.streams.add_events([live_event(STREAM, newest + i * 1000, 60.0) for i in (1, 2, 3)])
-    await _until(lambda: bool(_calls(first, "append")), "a push")
+    await until(lambda: bool(_calls(first, "append")), "a push")
     late = create_user()
     await late.open("/")
-    await _until(lambda: bool(_calls(late, "reset")), "the late tab's reset")
+    await until(lambda: bool(_calls(late, "reset")), "the late tab's reset")
     ((_, _, rows, _, _),) = _calls(late, "reset")
     assert len(rows) == 72 + 3
     assert not _calls(late, "append")

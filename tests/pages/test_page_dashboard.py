@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from nicegui import ui
@@ -26,6 +26,7 @@ from tests.pages.dashboard_state import (
     make_services,
     set_state,
 )
+from tests.pages.sent import scripts, until
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
 
@@ -50,24 +51,6 @@ async def user_page(services: FakeServices, user: User) -> User:
 def _chart(user: User) -> ui.echart:
     (element,) = user.find(kind=ui.echart).elements
     return element
-
-
-def _scripts(user: User) -> list[str]:
-    assert user.client is not None
-    return [
-        message[2]["code"]
-        for _, _, message in user.client.outbox.message_history
-        if message[1] == "run_javascript"
-    ]
-
-
-async def _until(condition: Callable[[], bool], what: str, limit: float = 3.0) -> None:
-    """Poll ``condition()`` 0.05 s apart; fail after ``limit`` seconds."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def test_badge_shows_each_connection_state(user_page: User, services: FakeServices) -> None:
@@ -98,7 +81,7 @@ async def test_reconnect_now_calls_the_manager(user_page: User, services: FakeSe
     """The header's button asks the shared manager to reconnect at once."""
     await user_page.open("/")
     user_page.find("Reconnect now").click()
-    await _until(lambda: ("reconnect_now", ()) in services.manager.calls, "reconnect_now")
+    await until(lambda: ("reconnect_now", ()) in services.manager.calls, "reconnect_now")
 
 
 async def test_counters_are_shown(user_page: User, services: FakeServices) -> None:
@@ -167,12 +150,12 @@ async def test_choosing_streams_loads_them_and_pushes_the_url(
 ) -> None:
     """Adding a stream in the selector loads it and is in the URL; '*' already covers it."""
     await user_page.open("/")
-    await _until(lambda: ("load", STREAM) in services.history.calls, "initial load")
+    await until(lambda: ("load", STREAM) in services.history.calls, "initial load")
     user_page.find(marker="stream-select").click()
     user_page.find(OTHER).click()
-    await _until(lambda: ("load", OTHER) in services.history.calls, "load of the new stream")
+    await until(lambda: ("load", OTHER) in services.history.calls, "load of the new stream")
     assert not [t for name, t in services.manager.calls if name == "set_topics"]
-    pushed = [c for c in _scripts(user_page) if c.startswith("history.pushState")]
+    pushed = [c for c in scripts(user_page) if c.startswith("history.pushState")]
     assert pushed and f"streams={STREAM},{OTHER}" in pushed[-1] and "range=7d" in pushed[-1]
 
 
@@ -182,7 +165,7 @@ async def test_a_stream_beyond_the_topics_is_subscribed_too(
 ) -> None:
     """Following one stream, a tab that shows another subscribes to it as well."""
     await user_page.open(f"/?streams={OTHER}")
-    await _until(
+    await until(
         lambda: ("set_topics", (STREAM, OTHER)) in services.manager.calls, "the wider subscription"
     )
 
@@ -226,7 +209,7 @@ async def test_history_error_banner_retries(user_page: User, services: FakeServi
     assert not user_page.find(kind=ui.label, content=message).elements.pop().props.get("innerHTML")
     services.history.on_load = "error"
     user_page.find("Retry").click()
-    await _until(lambda: ("retry", STREAM) in services.history.calls, "retry")
+    await until(lambda: ("retry", STREAM) in services.history.calls, "retry")
     await user_page.should_see("Retry failed again", retries=WAIT)
     services.history.on_load = "loading"
     user_page.find("Retry").click()

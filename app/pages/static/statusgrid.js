@@ -9,19 +9,10 @@
 (() => {
   "use strict";
 
+  const { host, whenReady, el } = DashDom;
+
   const LABELS = { normal: "normal", warning: "warning", critical: "critical", stale: "stale", nodata: "no data" };
   const grids = new Map(); // element id -> grid state
-
-  function host(id) {
-    return document.getElementById("c" + id);
-  }
-
-  // Run fn once the container exists (the page may still be mounting).
-  function whenReady(id, fn, tries = 0) {
-    const el = host(id);
-    if (el) fn(el);
-    else if (tries < 3000) setTimeout(() => whenReady(id, fn, tries + 1), 20);
-  }
 
   function ageText(seconds) {
     const s = Math.max(0, seconds);
@@ -31,13 +22,6 @@
     const h = Math.floor(m / 60);
     if (h < 24) return `${h} h ${m % 60} min`;
     return `${Math.floor(h / 24)} d ${h % 24} h`;
-  }
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
   }
 
   function grid(id) {

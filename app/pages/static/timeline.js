@@ -8,26 +8,11 @@
 (() => {
   "use strict";
 
+  const { host, whenReady, el } = DashDom;
+
   const DAY_MS = 86400000;
   const MAX_CARDS = 200;
   const lists = new Map(); // element id -> timeline state
-
-  function host(id) {
-    return document.getElementById("c" + id);
-  }
-
-  function whenReady(id, fn, tries = 0) {
-    const root = host(id);
-    if (root) fn(root);
-    else if (tries < 3000) setTimeout(() => whenReady(id, fn, tries + 1), 20);
-  }
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
 
   function icon(name, cls) {
     const node = el("i", `q-icon notranslate material-icons ${cls || ""}`, name);
