@@ -1,7 +1,8 @@
 """Retry timing for the whole process, as small pure pieces: a delay schedule, "retry again?".
 
-One policy serves every retry: the upstream WebSocket's reconnects, history requests and
-gap backfills, so an operator reads one schedule and one setting moves them all.
+One policy serves every retry: the upstream WebSocket's reconnects, history requests, gap
+backfills and failed state reads, so an operator reads one schedule and one setting moves
+them all.
 
 The schedule doubles from ``initial`` (1, 2, 4, 8, 16 s) up to ``maximum`` (30 s). Jitter
 is proportional: each delay is the base delay times a uniform factor in
