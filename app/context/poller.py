@@ -31,6 +31,7 @@ from app.backoff import BackoffPolicy
 from app.explain import explain, technical, where
 from app.history.errors import is_retryable_status
 from app.lifecycle import Lifecycle
+from app.ratelog import RateLimitedLog
 from app.stores.external import ExternalEventStore
 from app.upstream import AnswerTooLarge, get_limited, refusal_text
 
@@ -102,6 +103,7 @@ class StatePoller(Lifecycle):
         self.latest: Mapping[str, Any] | None = None
         """The last state object the server sent (read-only), None before the first."""
         self._callbacks: list[StateCallback] = []
+        self._say = RateLimitedLog(log)
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
 
@@ -222,7 +224,11 @@ class StatePoller(Lifecycle):
         else:
             status.failures += 1
             delay = max(self.interval, self._backoff.delay(status.failures))
-        log.info("simulator state: %s; next read in %.1f s", failure.reason, delay)
+        self._say.log(
+            status.availability,
+            f"simulator state: {failure.reason}; next read in {delay:.1f} s",
+            logging.INFO,
+        )
         return delay
 
     def _file(self, state: dict[str, Any]) -> None:

@@ -102,7 +102,7 @@ class ExternalEventStore:
             self.received[origin] += 1
             checked = read_external(raw)
             for note in checked.notes:
-                self._count(self.notes_by_kind, note, origin)
+                self._count(self.notes_by_kind, note, origin, logging.INFO)
             item = checked.item
             if item is None:
                 self._count(self.rejected_by_kind, checked.rejected or "bad_event", origin)
@@ -161,9 +161,11 @@ class ExternalEventStore:
         self._version += 1
         self._dropped_at = self._version
 
-    def _count(self, counts: dict[str, int], kind: str, origin: EventSource) -> None:
+    def _count(
+        self, counts: dict[str, int], kind: str, origin: EventSource, level: int = logging.WARNING
+    ) -> None:
         counts[kind] = counts.get(kind, 0) + 1
-        self._say.log(kind, f"external event from {origin}: {kind.replace('_', ' ')}")
+        self._say.log(kind, f"external event from {origin}: {kind.replace('_', ' ')}", level)
 
     # --- reads -----------------------------------------------------------------------------
 
