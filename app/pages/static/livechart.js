@@ -175,7 +175,7 @@
   };
 
   function seriesOption(state) {
-    const out = [annotationSeries(state)];
+    const out = [];
     const single = state.order.length === 1;
     state.order.forEach((key, i) => {
       const s = state.series.get(key);
@@ -198,6 +198,7 @@
         out.push(marks(`critical:${key}`, "critical", "#ef4444", 8, s.critical));
       }
     });
+    out.push(annotationSeries(state)); // last: series[0] stays the first stream's line
     return out;
   }
 
