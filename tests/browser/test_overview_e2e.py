@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 
 GROUPS = {"customer": 10, "tutor": 10, "session": 12, "support": 8, "marketing": 5, "system": 5}
 STATES = {"normal", "warning", "critical", "stale", "nodata"}
-SERIES = f"() => getElement({CHART_ID}).chart.getOption().series.map((s) => s.id)"
+SERIES = f"() => getElement({CHART_ID}).chart.getOption().series.filter(Boolean).map((s) => s.id)"
 
 
 @pytest.fixture
@@ -94,7 +94,8 @@ def test_click_and_multi_select_change_chart_and_url(
         timeout=20_000,
     )
     colors = page.evaluate(
-        f"() => getElement({CHART_ID}).chart.getOption().series.map((s) => s.color)"
+        f"() => getElement({CHART_ID}).chart.getOption().series"
+        ".filter((s) => s && s.id.startsWith('line:')).map((s) => s.color)"
     )
     assert len(set(colors)) == 2, "each stream its own colour"
     pressed = page.evaluate(
@@ -150,7 +151,7 @@ def test_a_scenario_turns_its_streams_cell_critical(
         )
         animation = page.evaluate(
             "() => getComputedStyle(document.querySelector("
-            "'[data-stream=\"customer.tutor.search\"]')).animationName"
+            "'[data-stream=\"customer.tutor.search\"]'), '::after').animationName"
         )
         assert animation == "dash-pulse"
         assert status(dashboard)["streams"]["customer.tutor.search"]["state"] == "critical"
