@@ -225,11 +225,23 @@
     }
   }
 
+  // A band narrower than 2 px (a 3 s reconnect on a 7-day chart) is widened to 2 px of the
+  // window last drawn, so every interruption stays visible at any zoom.
+  function minBandMs(state) {
+    const [first, last] = span(state);
+    const view = state.view;
+    const from = view.width != null ? view.start : first;
+    const to = view.width != null ? view.end : last;
+    const plot = Math.max(100, (state.chart ? state.chart.getWidth() : 800) - 76); // grid left + right
+    return from !== null && to !== null && to > from ? ((to - from) / plot) * 2 : 1;
+  }
+
   function annotationSeries(state) {
     const bands = [];
     const lines = [];
     if (!allHidden) {
       const shown = new Set(state.order);
+      const minMs = minBandMs(state);
       state.layers.forEach((items) => {
         for (const [key, kind, start, end, label, tone, streams] of items) {
           if (hidden.has(key)) continue;
@@ -238,7 +250,7 @@
           if (kind === 0) {
             bands.push([
               { name: label, xAxis: start, itemStyle: { color, opacity: 0.14 }, label: { color } },
-              { xAxis: Math.max(end, start + 1) },
+              { xAxis: Math.max(end, start + minMs) },
             ]);
           } else {
             lines.push({ name: label, xAxis: start, lineStyle: { color, type: "solid", width: 1.5 }, label: { color } });
