@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Literal
 
+from app.humanize import format_age
 from app.stores.types import Gap, GapState
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def outcome(entry: Gap) -> tuple[Outcome, str]:
         return "recovered", f"recovered by catch-up ({_count(entry.count, 'event')})"
     if entry.state == "filled":
         return "backfilled", f"backfilled from history ({_count(entry.count, 'point')})"
-    length = span_text(entry.end_ms - entry.start_ms)
+    length = format_age((entry.end_ms - entry.start_ms) / 1000)
     if entry.state == "unfillable":
         return "missing", f"missing ({length})"
     return "backfilling", f"missing so far, backfilling ({length})"
@@ -126,21 +127,6 @@ def describe(entry: Gap, iso: Callable[[int], str]) -> dict[str, Any]:
         "count": entry.count,
         "label": label,
     }
-
-
-def span_text(ms: int) -> str:
-    """A length of time for people: "45 s", "4 min 10 s", "2 h 5 min", "3 d 4 h"."""
-    s = max(0, round(ms / 1000))
-    if s < 60:
-        return f"{s} s"
-    m, s = divmod(s, 60)
-    if m < 60:
-        return f"{m} min {s} s" if s else f"{m} min"
-    h, m = divmod(m, 60)
-    if h < 24:
-        return f"{h} h {m} min" if m else f"{h} h"
-    d, h = divmod(h, 24)
-    return f"{d} d {h} h" if h else f"{d} d"
 
 
 def _count(n: int, noun: str) -> str:

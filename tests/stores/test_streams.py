@@ -7,7 +7,7 @@ from datetime import timedelta, timezone
 import pytest
 
 from app.protocol import StreamEvent
-from app.stores.gaps import outcome, span_text
+from app.stores.gaps import outcome
 from app.stores.streams import Delta, Point, StreamStats, StreamStore
 from app.stores.types import AddResult, EventSink, Gap, Source
 
@@ -502,12 +502,3 @@ def test_the_ledger_keeps_recoveries_apart_from_gaps() -> None:
     store.set_gap_state(gap.id, "unfillable", 0)
     assert outcome(gap) == ("missing", "missing (4 min)")
     assert store.ledger.version >= v0 + 4  # every entry and change is seen by pages
-
-
-@pytest.mark.parametrize(
-    ("ms", "text"),
-    [(999, "1 s"), (45_000, "45 s"), (250_000, "4 min 10 s"), (7_500_000, "2 h 5 min"),
-     (3_600_000, "1 h"), (273_600_000, "3 d 4 h")],
-)  # fmt: skip
-def test_interruption_lengths_read_as_people_say_them(ms: int, text: str) -> None:
-    assert span_text(ms) == text
