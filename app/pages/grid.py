@@ -62,8 +62,6 @@ class StatusGrid:
         self._shown: dict[str, list[Any]] = {}
         """What the browser shows of each cell (wire form), in the order of the last reset."""
         self._selected: dict[str, str] = {}
-        self.sent_bytes = 0
-        """JavaScript sent to this tab (for the traffic benchmark)."""
         self.element = ui.element("div").classes("w-full dash-grid-host").mark("status-grid")
         self.element.props('role=group aria-label="Status of every followed stream"')
         ui.on("grid_select", self._select)
@@ -152,7 +150,6 @@ class StatusGrid:
         self._run(f"StatusGrid.detail({self.element.id},{_js(body)})")
 
     def _run(self, code: str) -> None:
-        self.sent_bytes += len(code)
         self.element.client.run_javascript(code)
 
 

@@ -52,9 +52,6 @@ class View:
             return View(rest or self.streams, self.range)
         return View((*self.streams, stream)[-MAX_STREAMS:], self.range)
 
-    def without(self, stream: str) -> View:
-        return self.showing(stream, add=True) if stream in self.streams else self
-
 
 def parse_view(
     query: str | None,
