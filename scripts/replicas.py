@@ -69,6 +69,7 @@ from scripts.replicas_stack import (
     page_replica,
     read_access_log,
     simulator_links,
+    sockets_logged,
     start_stack,
 )
 from scripts.replicas_viewers import BrowserViewer, SocketFleet, SocketViewer, looks, newer
@@ -237,6 +238,9 @@ def experiment(
     streams = list(victim_before)
     compared = same_data(stack, streams, victim_before, moved_viewers, from_ms)
     problems += [f"different series: {c}" for c in compared if c["mismatches"] != 0]
+    # The chart's stream is dense; OTHER_STREAM may have no point in a short window.
+    mine = [c for c in compared if c["compared"].startswith(f"{args.stream}:")]
+    problems += [f"nothing to compare: {c}" for c in mine if not c["points"]]
     lag = lags(stack, args.stream, viewers)
     problems += [
         f"{name}'s newest point is {ms} ms off its replica's"
@@ -285,6 +289,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         cleanup.callback(fleet.close)
         result = experiment(stack, args, browser, fleet)
         crashes = close_viewers(result["viewers"], fleet)
+        keys = [v.key or "" for v in result["viewers"]]
+        with contextlib.suppress(TimeoutError):  # the route check names what is missing
+            wait_until(lambda: sockets_logged(stack, keys), 10, "nginx to log every socket")
         stack.stop_nginx()
         lines = read_access_log(stack.access_log)
         nginx = nginx_errors(stack)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -87,9 +88,10 @@ class Stack:
         return next(r for r in self.replicas if r.addr == addr)
 
     def stop_nginx(self) -> None:
-        """Stop nginx (its access log is complete afterwards); safe to call twice."""
+        """Stop nginx gracefully (SIGQUIT: requests under way finish and are logged, within
+        its worker_shutdown_timeout); safe to call twice."""
         if self.nginx is not None:
-            self.nginx.stop()
+            self.nginx.signal(signal.SIGQUIT)
 
     def stop(self) -> None:
         """Stop nginx, the replicas and the simulator (each awaited; safe to call twice);
@@ -256,6 +258,19 @@ def first_visit_spread(stack: Stack, visits: int) -> dict[str, int]:
         if line.served_by is not None:
             counts[line.served_by] = counts.get(line.served_by, 0) + 1
     return counts
+
+
+def sockets_logged(stack: Stack, keys: list[str]) -> bool:
+    """Every key's last page load has a socket.io request in the log after it (nginx logs a
+    WebSocket when it closes)."""
+    lines = read_access_log(stack.access_log)
+    for key in keys:
+        mine = [line for line in lines if line.key == key]
+        pages = [line.start for line in mine if line.uri == "/" and line.method == "GET"]
+        sockets = [line.start for line in mine if line.uri.startswith("/_nicegui_ws/")]
+        if not pages or not any(start >= pages[-1] for start in sockets):
+            return False
+    return True
 
 
 def page_replica(stack: Stack, key: str) -> Callable[[], str | None]:
