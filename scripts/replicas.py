@@ -51,6 +51,7 @@ from playwright.sync_api import Browser, sync_playwright
 from scripts.replicas_checks import (
     Route,
     Viewer,
+    before_kill,
     fetch_export,
     lags,
     link_problems,
@@ -326,7 +327,7 @@ def report(
     for addr, errors in logs.items():
         if errors:
             problems.append(f"{len(errors)} error line(s) in {addr}'s log: {errors[:2]}")
-    drops, reloads = _before_kill(rows)
+    drops, reloads = before_kill(rows)
     if reloads:
         problems.append(f"socket viewers loaded their page {reloads} more time(s) before the kill")
     move_times = [kill["shown"][n] for n in sorted(moved) if n in kill["shown"]]
@@ -365,14 +366,6 @@ def report(
         },
         "problems": problems,
     }
-
-
-def _before_kill(rows: list[dict[str, Any]]) -> tuple[int, int]:
-    """Socket viewers' drops, and page loads beyond their first, before the kill."""
-    early = [(row["viewer"], w) for row in rows for w in row["timeline"] if w.startswith("-")]
-    drops = sum(w.endswith(" dropped") for _, w in early)
-    loads = Counter(name for name, w in early if w.endswith(" page loaded"))
-    return drops, sum(n - 1 for n in loads.values())
 
 
 def _viewer_row(viewer: Viewer, route: Route, result: dict[str, Any]) -> dict[str, Any]:

@@ -181,3 +181,11 @@ def lags(stack: Stack, stream: str, viewers: Sequence[Viewer]) -> dict[str, int]
         newest = fetch_export(stack.replica(addr).process.url, stream).newest_ms or 0
         out[viewer.name] = newest - look.newest_ms
     return out
+
+
+def before_kill(rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """Socket viewers' drops, and page loads beyond their first, before the kill."""
+    early = [(row["viewer"], w) for row in rows for w in row["timeline"] if w.startswith("-")]
+    drops = sum(w.endswith(" dropped") for _, w in early)
+    loads = Counter(name for name, w in early if w.endswith(" page loaded"))
+    return drops, sum(n - 1 for n in loads.values())
