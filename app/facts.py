@@ -70,12 +70,6 @@ class StreamFacts:
         marketplace's busiest search stream (``customer.tutor.search``)."""
         return next((t for t in topics if is_stream_name(t)), DEFAULT_TOPIC)
 
-    def expected_interval_s(self, stream: str, now: float) -> float | None:
-        """Mean seconds between events of ``stream`` at ``now`` per the catalog (None: unknown)."""
-        model = self.rate_model(stream)
-        rate = model(now) if model is not None else 0.0
-        return 1.0 / rate if rate > 0 else None
-
     def rate_model(self, stream: str) -> RateModel | None:
         """Events per second of ``stream`` over time at rate 1 (None: not in the catalog)."""
         entry = self.catalog.get(stream)

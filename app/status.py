@@ -15,6 +15,11 @@ from typing import Any
 
 from app.protocol import iso_utc
 from app.services import Services
+from app.stores.gaps import describe, outcome
+from app.stores.types import Gap
+
+MAX_INTERRUPTIONS = 500
+"""Ledger entries the status lists (the newest); ``count`` says how many there are."""
 
 
 def status_body(services: Services) -> dict[str, Any]:
@@ -35,10 +40,21 @@ def status_body(services: Services) -> dict[str, Any]:
     for name in dict.fromkeys([*health.followed(), *services.streams.stream_names()]):
         streams[name] = _stream_status(services, name, now)
     body["streams"] = streams
+    body["interruptions"] = interruptions_body(services.streams.ledger.all())
     body["dataAsOf"] = _iso(health.data_as_of)
     body["external"] = external_status(services)
     body["process"] = process_figures()
     return body
+
+
+def interruptions_body(entries: list[Gap]) -> dict[str, Any]:
+    """The interruption ledger: counts by outcome and the newest entries, newest first."""
+    by_outcome: dict[str, int] = {}
+    for entry in entries:
+        kind, _ = outcome(entry)
+        by_outcome[kind] = by_outcome.get(kind, 0) + 1
+    listed = [describe(e, iso_utc) for e in reversed(entries[-MAX_INTERRUPTIONS:])]
+    return {"count": len(entries), "byOutcome": by_outcome, "entries": listed}
 
 
 def _stream_status(services: Services, name: str, now: float) -> dict[str, Any]:

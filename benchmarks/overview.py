@@ -43,13 +43,15 @@ GRID_HOOK = """(() => {
   wrap();
 })();"""
 FULL_GRID = """() => {
+  const codes = {normal: 0, warning: 1, critical: 2, stale: 3, nodata: 4};
   const cells = [...document.querySelectorAll('.dash-cell')].map((c) => [c.dataset.stream,
-    c.dataset.state, Number(c.querySelector('.dash-cell-value').textContent) || null, null]);
+    codes[c.dataset.state], c.querySelector('.dash-cell-value').textContent || null, null]);
   const groups = [...document.querySelectorAll('.dash-grid-group')].map((g) => [g.dataset.group,
     [...g.querySelectorAll('.dash-cell')].map((c) => [c.dataset.stream,
       c.querySelector('.dash-cell-name').textContent])]);
   return JSON.stringify([groups, cells]).length;
 }"""
+"""The size of a whole grid as ``StatusGrid.reset`` sends it, from what the page shows."""
 READY = """() => document.querySelectorAll('.dash-cell').length >= 50 && window.LiveChart &&
   (() => { const h = document.querySelector('[_echarts_instance_]');
     const c = h && getElement(h); const s = c && c.chart && c.chart.getOption().series;

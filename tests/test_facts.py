@@ -7,12 +7,12 @@ from app.facts import StreamFacts
 NOW = 1_795_000_000.0
 
 
-def test_expected_interval_from_catalog() -> None:
-    """The catalog's daily volume and patterns give the expected gap between events."""
+def test_rate_model_from_catalog() -> None:
+    """The catalog's daily volume and patterns give a stream's expected events per second."""
     facts = StreamFacts.packaged()
-    interval = facts.expected_interval_s("customer.tutor.search", NOW)
-    assert interval is not None and 1 < interval < 120
-    assert facts.expected_interval_s("no.such.stream", NOW) is None
+    model = facts.rate_model("customer.tutor.search")
+    assert model is not None and 1 / 120 < model(NOW) < 1
+    assert facts.rate_model("no.such.stream") is None
 
 
 def test_names_are_the_catalogs_fifty_streams() -> None:

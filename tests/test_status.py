@@ -24,11 +24,18 @@ async def test_counters_come_from_the_store_that_decides_them() -> None:
         )
         services.streams.add_events([event, event])
         services.streams.record_gap("customer.tutor.search", now - 60_000, now - 30_000)
+        services.streams.record_recovered("customer.tutor.search", now - 20_000, now - 18_000, 3)
         services.connection.count_events(2)
         body = json.loads(json.dumps(status_body(services)))
         counters = body["counters"]
         assert counters["duplicatesDropped"] == 1
-        assert counters["gaps"] == 1
+        assert counters["gaps"] == 1  # a recovered outage is in the ledger, not a gap
+        ledger = body["interruptions"]
+        assert ledger["count"] == 2
+        assert ledger["byOutcome"] == {"backfilling": 1, "recovered": 1}
+        newest = ledger["entries"][0]
+        assert newest["label"] == "recovered by catch-up (3 events)" and newest["seconds"] == 2.0
+        assert newest["start"].endswith("Z")
         assert counters["backfilledPoints"] == 0
         assert counters["eventsReceived"] == 2
         assert body["connection"]["state"] == "disconnected"

@@ -323,7 +323,7 @@ class HistoryLoader:
         def failed(exc: HistoryError, delay: float | None) -> None:
             log.warning("backfill of %s gap %s failed: %s", gap.stream, gap.id, exc.reason)
 
-        filled = False
+        filled = 0
         try:
             result = await self._fetcher.fetch(
                 lambda: (start, end), [gap.stream], self._gap_attempts, None, failed
@@ -338,22 +338,22 @@ class HistoryLoader:
                 ]
                 if inside:
                     store.add_history({gap.stream: inside}, Source.BACKFILL)
-                    filled = True
+                    filled = len(inside)
         except asyncio.CancelledError:
             self._set_gap(gap, "open")  # picked up again after a restart
             raise
         except Exception:
             log.exception("backfill of %s gap %s failed", gap.stream, gap.id)
-        self._set_gap(gap, "filled" if filled else "unfillable")
+        self._set_gap(gap, "filled" if filled else "unfillable", filled)
         if filled:
             self.model.gaps_filled += 1
         else:
             self.model.gaps_unfillable += 1
         self.model.changed()
 
-    def _set_gap(self, gap: Gap, state: GapState) -> None:
+    def _set_gap(self, gap: Gap, state: GapState, count: int | None = None) -> None:
         with contextlib.suppress(KeyError):  # forgotten meanwhile (past retention)
-            self._store.set_gap_state(gap.id, state)
+            self._store.set_gap_state(gap.id, state, count)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)

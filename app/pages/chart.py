@@ -181,10 +181,6 @@ class LiveChart:
         self._run(f"LiveChart.annotate({self.element.id},{_js(layer)},{_js(wired)})")
         return True
 
-    def annotations(self, layer: str) -> list[list[Any]]:
-        """What the browser was last sent for ``layer`` (wire form)."""
-        return list(self._layers.get(layer, ()))
-
     def reset_zoom(self) -> None:
         """Show the whole range; no preset is active afterwards."""
         self.preset = None

@@ -27,6 +27,8 @@ from app.pages.chart_panel import ChartPanel
 from app.pages.contracts import DashboardServices, run_command
 from app.pages.grid import GridPanel
 from app.pages.header import CounterStrip, Header
+from app.pages.ledger import LAYER as LEDGER
+from app.pages.ledger import ledger_annotations
 from app.pages.series import zone
 from app.pages.status import as_of_text
 from app.pages.subscriptions import Subscriptions
@@ -91,6 +93,7 @@ class Dashboard:
         """``time.monotonic()`` when the last push started."""
         self._refreshed_at = -math.inf
         self._history_version = -1
+        self._ledger_key: tuple[int, tuple[str, ...]] | None = None
         ui.on("dash_prefs", self._prefs)
         ui.on("chart_zoom", self._zoomed)
         ui.on("view_changed", self._popstate)
@@ -126,6 +129,7 @@ class Dashboard:
             self.grid.grid.push()
         if self.timeline.pending:
             self.timeline.push()
+        self._annotate()
         now = time.monotonic()
         filled = pushed and empty and bool(self.chart.point_count)
         loaded = self._services.history.version != self._history_version
@@ -133,6 +137,14 @@ class Dashboard:
             self._history_version = self._services.history.version
             self._refreshed_at = now
             self.refresh()
+
+    def _annotate(self) -> None:
+        """Context on the chart, when it changed: the interruption ledger of shown streams."""
+        ledger = self._services.streams.ledger
+        key = (ledger.version, tuple(self.chart.streams))
+        if key != self._ledger_key:
+            self._ledger_key = key
+            self.chart.annotate(LEDGER, ledger_annotations(ledger.all(), self.chart.streams))
 
     def refresh(self) -> None:
         """Re-read the stores: header, grid card, chart states, counters."""

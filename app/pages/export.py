@@ -1,15 +1,19 @@
 """``GET /api/dashboard/export``: the merged series the chart shows, as JSON or CSV.
 
-``stream=NAME`` exports one stream (``{"stream", "timezone", "points"}``); ``streams=a,b``
-exports up to six (``{"timezone", "streams": {NAME: points}}``), as the chart shows them.
-``start`` and ``end`` (epoch ms) keep the window on screen; ``tz`` (an IANA name, default
-UTC) is the zone the times are written in, named in the answer.
+``stream=NAME`` exports one stream (``{"stream", "timezone", "points", "interruptions"}``);
+``streams=a,b`` exports up to six (``{"timezone", "streams": {NAME: points},
+"interruptions": {NAME: entries}}``), as the chart shows them. The interruptions are the
+ledger's entries overlapping the window, labelled as on the chart; as CSV they are their
+own table (``table=interruptions``). ``start`` and ``end`` (epoch ms) keep the window on
+screen; ``tz`` (an IANA name, default UTC) is the zone the times are written in, named in
+the answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Response
@@ -17,11 +21,15 @@ from fastapi.responses import JSONResponse
 from nicegui import app
 
 from app.pages.contracts import DashboardServices
-from app.pages.series import Row, chart_rows, export_csv, export_points, zone
+from app.pages.series import Row, chart_rows, export_csv, export_points, iso_in, ledger_csv, zone
 from app.protocol.topics import is_stream_name
+from app.stores.gaps import describe
 from app.stores.streams import Point
+from app.stores.types import Gap
 
 FORMATS = ("json", "csv")
+TABLES = ("points", "interruptions")
+"""What a CSV export holds (JSON holds both)."""
 MAX_STREAMS = 6
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -49,31 +57,50 @@ def _window(rows: list[Row], start: int | None, end: int | None) -> list[Row]:
     ]
 
 
-def _render(
-    snapshots: dict[str, list[Point]],
-    fmt: str,
-    tz_name: str | None,
-    window: tuple[int | None, int | None],
-    single: bool,
-) -> Response:
-    """Format snapshots of the series (pure, so it can run in a worker thread)."""
-    name, tz = zone(tz_name)
-    series = {s: _window(chart_rows(points), *window) for s, points in snapshots.items()}
-    if fmt == "csv":
-        label = next(iter(series)) if len(series) == 1 else "streams"
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    fmt: str
+    tz_name: str | None
+    window: tuple[int | None, int | None]
+    single: bool
+    table: str
+
+
+def _render(snapshots: dict[str, list[Point]], ledger: dict[str, list[Gap]], ask: _Ask) -> Response:
+    """Format snapshots of the series and the ledger (pure: it runs in a worker thread)."""
+    name, tz = zone(ask.tz_name)
+    start, end = ask.window
+    entries = {
+        s: [
+            describe(e, lambda ms: iso_in(ms, tz))
+            for e in gaps
+            if (start is None or e.end_ms >= start) and (end is None or e.start_ms <= end)
+        ]
+        for s, gaps in ledger.items()
+    }
+    if ask.fmt == "csv":
+        label = next(iter(snapshots)) if len(snapshots) == 1 else "streams"
+        if ask.table == "interruptions":
+            text, label = ledger_csv(entries), f"{label}-interruptions"
+        else:
+            series = {s: _window(chart_rows(p), start, end) for s, p in snapshots.items()}
+            text = export_csv(series, tz)
         return Response(
-            export_csv(series, tz),
+            text,
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="{download_name(label)}"',
                 "X-Time-Zone": name,
             },
         )
-    if single:
-        (stream, rows), *_ = series.items()
-        return JSONResponse({"stream": stream, "timezone": name, "points": export_points(rows, tz)})
-    body = {"timezone": name, "streams": {s: export_points(r, tz) for s, r in series.items()}}
-    return JSONResponse(body)
+    points = {
+        s: export_points(_window(chart_rows(p), start, end), tz) for s, p in snapshots.items()
+    }
+    if ask.single:
+        ((stream, rows),) = points.items()
+        body = {"stream": stream, "timezone": name, "points": rows}
+        return JSONResponse({**body, "interruptions": entries[stream]})
+    return JSONResponse({"timezone": name, "streams": points, "interruptions": entries})
 
 
 def _streams(services: DashboardServices, stream: str | None, streams: str | None) -> list[str]:
@@ -90,6 +117,7 @@ async def export_response(
     tz: str | None = None,
     start: int | None = None,
     end: int | None = None,
+    table: str = "points",
 ) -> Response:
     """The export of the streams asked for in ``fmt``; 404 for an unknown stream, 400 for bad input.
 
@@ -109,9 +137,12 @@ async def export_response(
     for name in names:
         if name not in known or not is_stream_name(name):
             return _error(404, "STREAM_NOT_FOUND", "no such stream", stream=name[:80])
+    if table not in TABLES:
+        return _error(400, "INVALID_TABLE", f"table must be one of {', '.join(TABLES)}")
     snapshots = {name: services.streams.series(name) for name in names}
-    single = stream is not None
-    return await asyncio.to_thread(_render, snapshots, fmt, tz, (start, end), single)
+    ledger = {name: services.streams.ledger.all(name) for name in names}
+    ask = _Ask(fmt, tz, (start, end), stream is not None, table)
+    return await asyncio.to_thread(_render, snapshots, ledger, ask)
 
 
 def register_export(services: DashboardServices) -> None:
@@ -125,7 +156,15 @@ def register_export(services: DashboardServices) -> None:
         tz: str | None = None,
         start: int | None = None,
         end: int | None = None,
+        table: str = "points",
     ) -> Response:
         return await export_response(
-            services, stream, format.lower(), streams=streams, tz=tz, start=start, end=end
+            services,
+            stream,
+            format.lower(),
+            streams=streams,
+            tz=tz,
+            start=start,
+            end=end,
+            table=table,
         )

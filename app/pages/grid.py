@@ -29,9 +29,25 @@ def _js(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
+STATE_CODES: dict[str, int] = {"normal": 0, "warning": 1, "critical": 2, "stale": 3, "nodata": 4}
+"""A state as sent to the browser (``STATES`` in ``statusgrid.js``, same order)."""
+THRESHOLDS = (30, 40, 60, 70)
+
+
+def shown_value(value: float | None) -> str | None:
+    """The value as a cell shows it: whole, but with one decimal when it rounds to a
+    threshold, so a critical 70.3 never reads "70"."""
+    if value is None:
+        return None
+    whole = round(value)
+    return f"{value:.1f}" if whole in THRESHOLDS else str(whole)
+
+
 def wire_cell(cell: Cell) -> list[Any]:
-    """``[stream, state, value, since]``: a cell as the browser keeps it."""
-    return [cell.stream, cell.state, cell.value, cell.since]
+    """``[state code, shown value, since]``: what a cell shows, nothing more (a value that
+    moves below what is shown sends nothing); ``since`` to the second."""
+    since = None if cell.since is None else int(cell.since)
+    return [STATE_CODES[cell.state], shown_value(cell.value), since]
 
 
 class StatusGrid:
@@ -43,11 +59,11 @@ class StatusGrid:
         self._version: int | None = None
         """Board version the browser is at; None: it needs the whole grid."""
         self._layout: list[tuple[str, list[str]]] = []
+        self._shown: dict[str, list[Any]] = {}
+        """What the browser shows of each cell (wire form), in the order of the last reset."""
         self._selected: dict[str, str] = {}
         self.highlighted: list[str] = []
         """Streams outlined for the focused external event."""
-        self.sent_bytes = 0
-        """JavaScript sent to this tab (for the traffic benchmark)."""
         self.element = ui.element("div").classes("w-full dash-grid-host").mark("status-grid")
         self.element.props('role=group aria-label="Status of every followed stream"')
         ui.on("grid_select", self._select)
@@ -58,14 +74,16 @@ class StatusGrid:
         return self._version is None or self._services.health.version > self._version
 
     def push(self) -> int:
-        """Send the changed cells (every cell, and the groups, when the streams changed)."""
+        """Send the cells whose look changed (every cell, and the groups, when the streams
+        changed). An update names a cell by its index in the last reset."""
         board = self._services.health
         layout = self._services.facts.grouped(board.followed())
         if self._version is None or layout != self._layout:
             self._layout = layout
             self._version = board.version
             groups = [[g, [[s, short_name(s)] for s in members]] for g, members in layout]
-            cells = [wire_cell(c) for c in board.cells()]
+            self._shown = {c.stream: wire_cell(c) for c in board.cells()}
+            cells = [[stream, *wired] for stream, wired in self._shown.items()]
             self._run(
                 f"StatusGrid.reset({self.element.id},{_js(groups)},{_js(cells)},{_js(self._selected)})"
             )
@@ -74,11 +92,19 @@ class StatusGrid:
             return 0
         changed = board.changes_since(self._version)
         self._version = board.version
-        if changed:
-            self._run(
-                f"StatusGrid.update({self.element.id},{_js([wire_cell(c) for c in changed])})"
-            )
-        return len(changed)
+        index = {stream: i for i, stream in enumerate(self._shown)}
+        updates: list[list[Any]] = []
+        for cell in changed:
+            wired = wire_cell(cell)
+            if cell.stream not in index:  # not in the browser's grid: send it all again
+                self._version = None
+                return self.push()
+            if self._shown[cell.stream] != wired:
+                self._shown[cell.stream] = wired
+                updates.append([index[cell.stream], *wired])
+        if updates:
+            self._run(f"StatusGrid.update({self.element.id},{_js(updates)})")
+        return len(updates)
 
     def mark(self, colors: dict[str, str]) -> None:
         """Show which streams the chart has, in their series colours."""
@@ -133,7 +159,6 @@ class StatusGrid:
         self._run(f"StatusGrid.detail({self.element.id},{_js(body)})")
 
     def _run(self, code: str) -> None:
-        self.sent_bytes += len(code)
         self.element.client.run_javascript(code)
 
 

@@ -142,3 +142,17 @@ def export_csv(series: Mapping[str, Sequence[Row]], tz: tzinfo = UTC) -> str:
             raw = "" if r.raw is None else repr(r.raw)
             writer.writerow((stream, iso_in(r.ts_ms, tz), value, raw, r.flag or "", r.source))
     return buffer.getvalue()
+
+
+LEDGER_CSV_HEADER = ("stream", "start", "end", "seconds", "outcome", "count", "label")
+
+
+def ledger_csv(entries: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
+    """Interruption entries (as :func:`app.stores.gaps.describe` gives them) as CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(LEDGER_CSV_HEADER)
+    for items in entries.values():
+        for e in items:
+            writer.writerow(tuple(e[k] for k in LEDGER_CSV_HEADER))
+    return buffer.getvalue()

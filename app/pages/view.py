@@ -60,9 +60,6 @@ class View:
         room = MAX_STREAMS - len(wanted)
         return View((*(kept[-room:] if room else ()), *wanted), self.range)
 
-    def without(self, stream: str) -> View:
-        return self.showing(stream, add=True) if stream in self.streams else self
-
 
 def parse_view(
     query: str | None,

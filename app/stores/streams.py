@@ -6,12 +6,7 @@ the status API. Each stream's points live in a :class:`~app.stores.column.Column
 events and history samples reach it through the same append path (:meth:`Column.add`),
 after the store has turned them into ``(ms, value, meta, key)``.
 
-Dedupe key, cheapest first: ``(ts, id)``, ``(ts, seq)``, else timestamp + value + flag +
-payload (sorted items; canonical JSON only when the payload nests). The timestamp is in
-every key, so a restarted server that reuses ``seq`` numbers is not mistaken for a replay.
-The store keeps the 64-bit ``hash()`` of the key, not the key: two different events of one
-stream would have to collide in 64 bits to be confused (odds around 1e-10 for a full
-stream), and it halves the memory a point costs.
+Points are deduplicated by key (the rule is in :mod:`app.stores.points`).
 
 Events without ``normalizedValue`` are not plotted (a null would draw a break in the
 line): they are counted in ``events_without_value`` and still advance ``newest_event_ms``,
@@ -32,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from app.protocol import HistorySample, StreamEvent, datetime_ms
 from app.stores.column import NEVER, Column, first
-from app.stores.gaps import GapListener, GapRegistry, marker_key, marker_ts
+from app.stores.gaps import GapListener, GapRegistry, is_gap, marker_key, marker_ts
 from app.stores.points import (
     DAY_MS,
     FLAG_CODE,
@@ -254,21 +249,34 @@ class StreamStore:
         Listeners registered with :meth:`on_gap` hear of it at once (the history loader
         uses that to backfill without polling).
         """
-        self._gaps.forget_before(self._cutoff_ms())
         gap = self._gaps.add(stream, start_ms, end_ms)
         self._show_break(gap)
         self._gaps.announce(gap)
         return gap
 
+    def record_recovered(self, stream: str, start_ms: int, end_ms: int, events: int) -> Gap:
+        """Note an interruption of ``stream`` that catch-up made whole (``events`` replayed):
+        a ledger entry, no break in the line, nothing to backfill."""
+        return self._gaps.add(stream, start_ms, end_ms, "recovered", events)
+
     def gaps(self, stream: str | None = None) -> list[Gap]:
         """Recorded gaps in every state, oldest first; only ``stream``'s if given."""
-        return self._gaps.all(stream)
+        return [g for g in self._gaps.all(stream) if is_gap(g)]
 
-    def set_gap_state(self, gap_id: int, state: GapState) -> Gap:
-        """Move a gap along; ``filled`` removes its break, leaving the backfilled points."""
+    @property
+    def ledger(self) -> GapRegistry:
+        """Every interruption entry, gaps and recoveries (read it; write through the store)."""
+        return self._gaps
+
+    def set_gap_state(self, gap_id: int, state: GapState, count: int | None = None) -> Gap:
+        """Move a gap along; ``filled`` (``count`` points) removes its break."""
         gap = self._gaps.get(gap_id)
+        if count is not None and count != gap.count:
+            gap.count = count
+            self._gaps.changed()
         if gap.state == state:
             return gap
+        self._gaps.changed()
         was_filled = gap.state == "filled"
         gap.state = state
         if state == "filled":

@@ -23,7 +23,9 @@ class Source(StrEnum):
     GAP = "gap"
 
 
-GapState = Literal["open", "filling", "filled", "unfillable"]
+GapState = Literal["open", "filling", "filled", "unfillable", "recovered"]
+"""A ledger entry's state: a gap (``open`` -> ``filling`` -> ``filled`` or ``unfillable``),
+or an interruption catch-up made whole (``recovered``, never a gap)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +41,16 @@ class AddResult:
 
 @dataclass(slots=True)
 class Gap:
-    """A window of one stream that live data and catch-up did not cover."""
+    """An entry of the interruption ledger: a window of one stream where the live feed was
+    interrupted, and how it was closed. A gap unless ``state`` is ``recovered``."""
 
     id: int
     stream: str
     start_ms: int
     end_ms: int
     state: GapState = "open"
+    count: int = 0
+    """Events catch-up replayed into it (``recovered``) or points backfilled (``filled``)."""
 
 
 class EventSink(Protocol):
@@ -61,6 +66,8 @@ class EventSink(Protocol):
 
     def record_gap(self, stream: str, start_ms: int, end_ms: int) -> Gap: ...
 
+    def record_recovered(self, stream: str, start_ms: int, end_ms: int, events: int) -> Gap: ...
+
     def newest_event_ms(self, stream: str | None = None) -> int | None: ...
 
 
@@ -73,6 +80,6 @@ class HistorySink(Protocol):
 
     def gaps(self, stream: str | None = None) -> list[Gap]: ...
 
-    def set_gap_state(self, gap_id: int, state: GapState) -> Gap: ...
+    def set_gap_state(self, gap_id: int, state: GapState, count: int | None = None) -> Gap: ...
 
     def on_gap(self, listener: Callable[[Gap], None]) -> Callable[[], None]: ...

@@ -131,8 +131,11 @@ class CatchupReply:
     times: dict[str, list[int]] = field(default_factory=dict)
     """Per stream, the timestamps replayed (ms), in the order received (oldest first)."""
     end_ms: int | None = None
+    answered: bool = False
+    """A catchup message arrived (an overdue reply is judged with none)."""
 
     def add_catchup(self, events: Iterable[StreamEvent]) -> None:
+        self.answered = True
         for event in events:
             self.times.setdefault(event["stream"], []).append(event_time_ms(event))
 
@@ -207,6 +210,38 @@ def plan_gaps(
         if end is None or end > last:
             spans.append(GapSpan(stream, last, end, why))
     return spans
+
+
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    """A stream the catch-up reply made whole after an outage, and the events it replayed."""
+
+    stream: str
+    start_ms: int
+    end_ms: int
+    events: int
+
+
+def recovered(plan: CatchupPlan, reply: CatchupReply, gaps: Sequence[GapSpan]) -> list[Recovered]:
+    """The streams of ``plan`` the reply settled without a hole (``gaps``: those with one).
+
+    Each gets the outage as the server saw it, from the newest event before the drop to
+    the reply's end (``catchUpEndTime``, else its newest replayed event), and the count of
+    its replayed events the client did not hold. Without a reply, or with no way to tell
+    when the outage ended, nothing is claimed.
+    """
+    if not reply.answered:
+        return []
+    newest_replayed = max((max(t) for t in reply.times.values() if t), default=None)
+    end = reply.end_ms if reply.end_ms is not None else newest_replayed
+    if end is None or end <= plan.newest_ms:
+        return []
+    holed = {g.stream for g in gaps}
+    return [
+        Recovered(stream, plan.newest_ms, end, sum(t > last for t in reply.times.get(stream, ())))
+        for stream, last in plan.last_ms.items()
+        if stream not in holed
+    ]
 
 
 def _expected(plan: CatchupPlan, stream: str, last: int, end: int | None) -> bool:

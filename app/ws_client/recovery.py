@@ -26,6 +26,7 @@ from app.ws_client.catchup import (
     StreamActivity,
     make_plan,
     plan_gaps,
+    recovered,
 )
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,12 @@ Clock = Callable[[], float]
 
 
 class GapSink(Protocol):
-    """Where holes go: the stream store's ``record_gap``."""
+    """Where the interruption ledger goes: the stream store's ``record_gap`` (holes) and
+    ``record_recovered`` (outages catch-up made whole)."""
 
     def record_gap(self, stream: str, start_ms: int, end_ms: int) -> object: ...
+
+    def record_recovered(self, stream: str, start_ms: int, end_ms: int, events: int) -> object: ...
 
 
 @dataclass(slots=True)
@@ -151,12 +155,15 @@ class Recovery:
         quiet = sent.quiet_s + max(0.0, newest.made_at - sent.made_at)
         too_old = self._reply.too_old(replace(sent, quiet_s=quiet))
         for p in pending:
-            for span in plan_gaps(p.plan, self._reply, p.live_first, too_old):
+            spans = plan_gaps(p.plan, self._reply, p.live_first, too_old)
+            for span in spans:
                 if span.end_ms is None:
                     earlier = self._open.get(span.stream, span.start_ms)
                     self._open[span.stream] = min(span.start_ms, earlier)
                 else:
                     self._record(span.stream, span.start_ms, span.end_ms, span.why)
+            for r in recovered(p.plan, self._reply, spans):
+                self._sink.record_recovered(r.stream, r.start_ms, r.end_ms, r.events)
         self._reply = CatchupReply()
 
     def _record(self, stream: str, start_ms: int, end_ms: int, why: str) -> None:

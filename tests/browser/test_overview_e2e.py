@@ -23,7 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 GROUPS = {"customer": 10, "tutor": 10, "session": 12, "support": 8, "marketing": 5, "system": 5}
 STATES = {"normal", "warning", "critical", "stale", "nodata"}
 SERIES = f"() => getElement({CHART_ID}).chart.getOption().series.filter(Boolean).map((s) => s.id)"
-"""Ids of the chart's series (ECharts leaves a null where a replaced series was)."""
 
 
 @pytest.fixture
@@ -96,7 +95,7 @@ def test_click_and_multi_select_change_chart_and_url(
     )
     colors = page.evaluate(
         f"() => getElement({CHART_ID}).chart.getOption().series"
-        ".filter((s) => s && String(s.id).startsWith('line:')).map((s) => s.color)"
+        ".filter((s) => s && s.id.startsWith('line:')).map((s) => s.color)"
     )
     assert len(set(colors)) == 2, "each stream its own colour"
     pressed = page.evaluate(
@@ -152,7 +151,7 @@ def test_a_scenario_turns_its_streams_cell_critical(
         )
         animation = page.evaluate(
             "() => getComputedStyle(document.querySelector("
-            "'[data-stream=\"customer.tutor.search\"]')).animationName"
+            "'[data-stream=\"customer.tutor.search\"]'), '::after').animationName"
         )
         assert animation == "dash-pulse"
         assert status(dashboard)["streams"]["customer.tutor.search"]["state"] == "critical"

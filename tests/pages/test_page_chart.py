@@ -222,3 +222,42 @@ async def test_export_of_what_the_chart_shows(user_page: User, services: FakeSer
     too_many = ",".join(services.facts.names[:7])
     refused = await user_page.http_client.get("/api/dashboard/export", params={"streams": too_many})
     assert refused.status_code == 400
+
+
+async def test_the_ledger_is_on_the_chart_in_the_export_and_changes_live(
+    user_page: User, services: FakeServices
+) -> None:
+    """Each interruption of a shown stream is a band labelled by outcome; a later backfill
+    relabels it on the chart; the export lists the same intervals with the same words."""
+    newest = seed_history(services.streams, STREAM, hours=2)
+    store = services.streams
+    store.record_recovered(STREAM, newest - 3_000_000, newest - 2_990_000, 7)
+    gap = store.record_gap(STREAM, newest - 1_800_000, newest - 1_500_000)
+    store.record_gap(OTHER, newest - 1_800_000, newest - 1_500_000)  # not shown: no band
+    await user_page.open("/")
+
+    def bands() -> list[list[Any]]:
+        calls = _calls(user_page, "annotate")
+        return calls[-1][2] if calls else []
+
+    await until(lambda: len(bands()) == 2, "two bands")
+    assert [(b[4], b[5]) for b in bands()] == [
+        ("recovered by catch-up (7 events)", "ok"),
+        ("missing so far, backfilling (5 min)", "warning"),
+    ]
+    store.set_gap_state(gap.id, "filled", 5)
+    await until(lambda: bands()[1][4] == "backfilled from history (5 points)", "a new label")
+    http = user_page.http_client
+    body = (await http.get("/api/dashboard/export", params={"stream": STREAM})).json()
+    assert [(e["outcome"], e["label"]) for e in body["interruptions"]] == [
+        ("recovered", "recovered by catch-up (7 events)"),
+        ("backfilled", "backfilled from history (5 points)"),
+    ]
+    params = {"streams": f"{STREAM},{OTHER}", "format": "csv", "table": "interruptions"}
+    answer = await http.get("/api/dashboard/export", params=params)
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert [(r["stream"], r["outcome"], r["seconds"]) for r in rows] == [
+        (STREAM, "recovered", "10.0"),
+        (STREAM, "backfilled", "300.0"),
+        (OTHER, "backfilling", "300.0"),
+    ]

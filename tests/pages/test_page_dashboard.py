@@ -7,6 +7,7 @@ tested in a real browser (``tests/browser``).
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
+from app.pages.grid import shown_value
 from app.stores.connection import ConnectionState, ReasonCode
 from tests.pages import dashboard_state
 from tests.pages.dashboard_state import (
@@ -227,3 +229,44 @@ async def test_a_followed_stream_the_server_never_named_is_shown_not_swapped(
     services.history.states["lab.unknown.stream"] = LoadState("loaded")
     await user_page.should_see("No data for these streams yet", retries=WAIT)
     await user_page.should_see(content="nothing from the server since", retries=WAIT)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(47.1, "47"), (47.6, "48"), (69.96, "70.0"), (70.3, "70.3"), (29.6, "29.6"), (None, None)],
+)
+def test_a_cell_shows_whole_numbers_but_a_decimal_on_a_threshold(
+    value: float | None, shown: str | None
+) -> None:
+    """A critical 70.3 never reads "70"; elsewhere whole numbers are enough."""
+    assert shown_value(value) == shown
+
+
+async def test_grid_sends_a_cell_only_when_what_it_shows_changes(
+    user_page: User, services: FakeServices
+) -> None:
+    """The whole grid once, then an update naming the cell by index, only for a visible change."""
+    now_ms = int(time.time() * 1000)
+    services.streams.add_events([live_event(STREAM, now_ms - 3000, 47.1)])
+    services.health.tick()
+    await user_page.open("/")
+
+    def resets() -> list[str]:
+        return [c for c in scripts(user_page) if c.startswith("StatusGrid.reset")]
+
+    await until(lambda: bool(resets()), "the whole grid")
+    reset = resets()[0]
+    cells = json.loads("[" + reset.split(",", 1)[1].rsplit(")", 1)[0] + "]")[1]
+    index = [c[0] for c in cells].index(STREAM)
+    assert cells[index][1:3] == [0, "47"]
+
+    def updates() -> list[str]:
+        return [c for c in scripts(user_page) if c.startswith("StatusGrid.update")]
+
+    services.streams.add_events([live_event(STREAM, now_ms - 2000, 47.3)])  # still shows 47
+    services.health.tick()
+    services.streams.add_events([live_event(STREAM, now_ms - 1000, 70.3)])
+    services.health.tick()
+    await until(lambda: bool(updates()), "an update")
+    sent = [json.loads("[" + u.split(",", 1)[1].rsplit(")", 1)[0] + "]")[0] for u in updates()]
+    assert sent == [[[index, 2, "70.3", None]]]

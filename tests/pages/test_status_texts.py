@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.pages.status import as_of_text, badge_view, format_age
+from app.humanize import format_age
+from app.pages.status import as_of_text, badge_view
 from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
 
 NOW = 1_795_000_000.0

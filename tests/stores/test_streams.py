@@ -7,8 +7,9 @@ from datetime import timedelta, timezone
 import pytest
 
 from app.protocol import StreamEvent
+from app.stores.gaps import outcome
 from app.stores.streams import Delta, Point, StreamStats, StreamStore
-from app.stores.types import AddResult, EventSink, Source
+from app.stores.types import AddResult, EventSink, Gap, Source
 
 from .factory import NOW_MS, OTHER, STREAM, clock_at, event, sample
 
@@ -480,3 +481,24 @@ def test_far_future_events_are_dropped_and_counted() -> None:
     assert stamps(store) == [NOW_MS - MIN, NOW_MS]
     assert store.newest_event_ms() == NOW_MS
     assert store.add_events([event(NOW_MS + 30 * MIN, id="skewed")]).added == 1
+
+
+def test_the_ledger_keeps_recoveries_apart_from_gaps() -> None:
+    """A recovery is a ledger entry with no break and no backfill; a gap's count is its points."""
+    store = make_store()
+    heard: list[Gap] = []
+    store.on_gap(heard.append)
+    store.add_events([event(NOW_MS - 10 * MIN), event(NOW_MS - MIN)])
+    v0 = store.ledger.version
+    ok = store.record_recovered(STREAM, NOW_MS - 9 * MIN, NOW_MS - 8 * MIN, 12)
+    assert heard == [] and store.gaps() == [] and store.ledger.all() == [ok]
+    assert all(p.source != Source.GAP for p in store.series(STREAM))
+    assert outcome(ok) == ("recovered", "recovered by catch-up (12 events)")
+    gap = store.record_gap(STREAM, NOW_MS - 7 * MIN, NOW_MS - 3 * MIN)
+    assert heard == [gap] and store.gaps() == [gap]
+    assert outcome(gap) == ("backfilling", "missing so far, backfilling (4 min)")
+    store.set_gap_state(gap.id, "filled", 48)
+    assert outcome(gap) == ("backfilled", "backfilled from history (48 points)")
+    store.set_gap_state(gap.id, "unfillable", 0)
+    assert outcome(gap) == ("missing", "missing (4 min)")
+    assert store.ledger.version >= v0 + 4  # every entry and change is seen by pages

@@ -48,6 +48,11 @@ class RecordingSink:
         self._notify()
         return gap
 
+    def record_recovered(self, stream: str, start_ms: int, end_ms: int, events: int) -> Gap:
+        entry = self.store.record_recovered(stream, start_ms, end_ms, events)
+        self._notify()
+        return entry
+
     def newest_event_ms(self, stream: str | None = None) -> int | None:
         return self.store.newest_event_ms(stream)
 

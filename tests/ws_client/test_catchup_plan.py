@@ -9,9 +9,12 @@ from app.protocol.topics import may_deliver
 from app.ws_client.catchup import (
     OVERLAP_MS,
     CatchupReply,
+    GapSpan,
+    Recovered,
     StreamActivity,
     make_plan,
     plan_gaps,
+    recovered,
 )
 
 T0 = 1_795_000_000_000
@@ -94,3 +97,30 @@ def test_reply_cut_at_the_servers_cap_gaps_the_front() -> None:
     reply.add_catchup([event(A, T0 + 50_000 + i) for i in range(1000)])
     (span,) = plan_gaps(plan, reply)
     assert (span.start_ms, span.end_ms) == (T0, T0 + 50_000)
+
+
+def test_streams_the_reply_made_whole_are_recovered_with_their_new_events() -> None:
+    """Each stream without a hole gets the outage (drop to reply end) and its new events."""
+    act = activity({A: (T0, 100, 10), B: (T0 - 200, 5000, 6)})
+    plan = make_plan(act, ["*"], T0, quiet_s=3.0, window_s=300)
+    reply = CatchupReply(end_ms=T0 + 3000)
+    reply.add_catchup([event(A, T0 - 500), event(A, T0 + 100), event(A, T0 + 900)])
+    gaps = plan_gaps(plan, reply)
+    assert gaps == []
+    got = {r.stream: r for r in recovered(plan, reply, gaps)}
+    assert got[A] == Recovered(A, T0, T0 + 3000, 2)  # the overlap event was held already
+    assert got[B] == Recovered(B, T0, T0 + 3000, 0)  # nothing happened, and the reply says so
+
+
+def test_nothing_is_claimed_recovered_without_a_reply_or_for_a_stream_with_a_hole() -> None:
+    """An overdue reply proves nothing; a stream with a gap is the gap's, not recovered."""
+    plan = make_plan(activity({A: (T0, 100, 10), B: (T0, 100, 10)}), ["*"], T0, 3.0, 300)
+    assert recovered(plan, CatchupReply(), []) == []
+    reply = CatchupReply(end_ms=T0 + 3000)
+    reply.add_catchup([event(B, T0 - 500), event(B, T0 + 100)])
+    assert plan_gaps(plan, reply) == []  # the reply reaches back past the drop
+    holed = [GapSpan(A, T0, T0 + 3000, "say the server's cap cut it")]
+    assert [r.stream for r in recovered(plan, reply, holed)] == [B]
+    no_end = CatchupReply()
+    no_end.add_catchup([])
+    assert recovered(plan, no_end, []) == []  # no way to tell when the outage ended

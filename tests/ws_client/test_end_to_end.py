@@ -69,6 +69,24 @@ async def test_server_restart_mid_stream_delivers_every_event_exactly_once(
         assert len(resubscribes) == 3
 
 
+async def test_an_outage_catchup_made_whole_is_in_the_ledger_with_its_events(
+    server: ScriptedServer, sink: RecordingSink
+) -> None:
+    """The interruption is recorded as recovered by catch-up, with the events it replayed."""
+    async with running(server.url, sink), asyncio.timeout(TIMEOUT):
+        await delivered(server, sink, 5)
+        before = sink.timestamps()[-1]
+        await server.stop(abort=True)
+        for _ in range(4):
+            server.make_event()  # produced while nobody listens
+        await server.start()
+        await sink.wait_for(lambda: bool(sink.store.ledger.all()))
+        (entry,) = sink.store.ledger.all()
+        assert (entry.stream, entry.state, entry.count) == (STREAM, "recovered", 4)
+        assert entry.start_ms == before and entry.end_ms >= sink.timestamps()[-1]
+        assert sink.gaps == [] and len(sink.timestamps()) == 9
+
+
 async def test_resubscribe_uses_server_time_not_the_local_clock(
     server: ScriptedServer, sink: RecordingSink
 ) -> None:

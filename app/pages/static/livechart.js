@@ -200,7 +200,7 @@
         out.push(marks(`critical:${key}`, "critical", "#ef4444", 8, s.critical));
       }
     });
-    out.push(annotationSeries(state));
+    out.push(annotationSeries(state)); // last: series[0] stays the first stream's line
     return out;
   }
 
@@ -227,11 +227,23 @@
     }
   }
 
+  // A band narrower than 3 px (a 3 s reconnect on a 7-day chart) is widened to 3 px of the
+  // window last drawn, so every interruption stays visible at any zoom.
+  function minBandMs(state) {
+    const [first, last] = span(state);
+    const view = state.view;
+    const from = view.width != null ? view.start : first;
+    const to = view.width != null ? view.end : last;
+    const plot = Math.max(100, (state.chart ? state.chart.getWidth() : 800) - 76); // grid left + right
+    return from !== null && to !== null && to > from ? ((to - from) / plot) * 3 : 1;
+  }
+
   function annotationSeries(state) {
     const bands = [];
     const lines = [];
     if (!allHidden) {
       const shown = new Set(state.order);
+      const minMs = minBandMs(state);
       state.layers.forEach((items) => {
         for (const [key, kind, start, end, label, tone, streams] of items) {
           if (hidden.has(key)) continue;
@@ -239,9 +251,11 @@
           const color = TONES[tone] || TONES.info;
           if (kind === 0) {
             bands.push([
-              { name: label, xAxis: start, itemStyle: { color, opacity: 0.14 }, label: { color } },
-              { xAxis: Math.max(end, start + 1) },
+              { name: label, xAxis: start, itemStyle: { color, opacity: 0.18 }, label: { color } },
+              { xAxis: Math.max(end, start + minMs) },
             ]);
+            // An edge line too: a band a few pixels wide is easy to miss on a long range.
+            lines.push({ name: label, xAxis: start, lineStyle: { color, type: "dashed", width: 1 }, label: { color } });
           } else {
             lines.push({ name: label, xAxis: start, lineStyle: { color, type: "solid", width: 1.5 }, label: { color } });
           }

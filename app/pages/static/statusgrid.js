@@ -2,8 +2,10 @@
 // state. The server sends the whole grid once (`reset`), then only the cells that changed
 // (`update`); this file keeps the cells and redraws only those.
 //
-// Wire cell: [stream, state, value | null, since | null] where `since` (epoch s) is when a
-// stale stream last had fresh data, or since when a stream has had none.
+// A reset's cell: [stream, state code, shown value | null, since | null]; an update's:
+// [index in the reset, state code, shown value | null, since | null]. `since` (epoch s) is
+// when a stale stream last had fresh data, or since when a stream has had none. The value
+// comes as the text to show (the server decides the precision). Kept: [stream, state, text, since].
 // Clicking a cell shows its stream in the chart; Ctrl/Cmd/Shift-click (or Shift+Enter)
 // adds or removes it. Hover or focus opens a card whose details come from the server.
 (() => {
@@ -11,6 +13,7 @@
 
   const { host, whenReady, el } = DashDom;
 
+  const STATES = ["normal", "warning", "critical", "stale", "nodata"]; // app/pages/grid.py STATE_CODES
   const LABELS = { normal: "normal", warning: "warning", critical: "critical", stale: "stale", nodata: "no data" };
   const grids = new Map(); // element id -> grid state
 
@@ -27,7 +30,7 @@
   function grid(id) {
     let g = grids.get(id);
     if (!g) {
-      g = { cells: new Map(), nodes: new Map(), rows: new Map(), selected: {}, highlight: new Set(), filter: { groups: null, states: null }, card: null, hovered: null };
+      g = { order: [], cells: new Map(), nodes: new Map(), rows: new Map(), selected: {}, highlight: new Set(), filter: { groups: null, states: null }, card: null, hovered: null };
       grids.set(id, g);
     }
     return g;
@@ -37,10 +40,7 @@
     const [, state, value, since] = cell;
     if (state === "stale") return `stale ${ageText(Date.now() / 1000 - since)}`;
     if (state === "nodata") return "no data";
-    if (value === null) return "";
-    // Whole numbers, but one decimal on a threshold, so 70 never reads critical (70.3).
-    const whole = Math.round(value);
-    return [30, 40, 60, 70].includes(whole) ? value.toFixed(1) : String(whole);
+    return value === null ? "" : value;
   }
 
   function paint(g, stream) {
@@ -50,7 +50,7 @@
     const [, state, value] = cell;
     node.dataset.state = state;
     node.querySelector(".dash-cell-value").textContent = valueText(cell);
-    const shown = value === null ? "" : `, ${value.toFixed(1)}`;
+    const shown = value === null ? "" : `, ${value}`;
     node.setAttribute("aria-label", `${stream}: ${LABELS[state]}${shown}`);
     const color = g.selected[stream];
     node.setAttribute("aria-pressed", color ? "true" : "false");
@@ -60,7 +60,7 @@
     const row = g.rows.get(stream);
     if (row) {
       row.children[1].textContent = LABELS[state];
-      row.children[2].textContent = value === null ? "" : value.toFixed(1);
+      row.children[2].textContent = value === null ? "" : value;
     }
     applyFilter(g, stream);
   }
@@ -154,7 +154,7 @@
     c.textContent = "";
     c.appendChild(el("div", "dash-card-title", stream));
     const cell = g.cells.get(stream);
-    if (cell) c.appendChild(el("div", "dash-card-line", `${LABELS[cell[1]]}${cell[2] === null ? "" : ` · normalized ${cell[2].toFixed(1)}`}`));
+    if (cell) c.appendChild(el("div", "dash-card-line", `${LABELS[cell[1]]}${cell[2] === null ? "" : ` · normalized ${cell[2]}`}`));
     c.appendChild(el("div", "dash-card-line dash-card-pending", "loading details…"));
     const box = button.getBoundingClientRect();
     c.style.left = `${Math.max(8, Math.min(window.innerWidth - 280, box.left))}px`;
@@ -229,7 +229,8 @@
     reset(id, groups, cells, selected) {
       whenReady(id, (root) => {
         const g = grid(id);
-        g.cells = new Map(cells.map((c) => [c[0], c]));
+        g.order = cells.map((c) => c[0]);
+        g.cells = new Map(cells.map(([stream, code, value, since]) => [stream, [stream, STATES[code], value, since]]));
         g.selected = selected || {};
         build(root, id, g, groups);
       });
@@ -238,9 +239,11 @@
     update(id, cells) {
       whenReady(id, () => {
         const g = grid(id);
-        for (const cell of cells) {
-          g.cells.set(cell[0], cell);
-          paint(g, cell[0]);
+        for (const [index, code, value, since] of cells) {
+          const stream = g.order[index];
+          if (stream === undefined) continue;
+          g.cells.set(stream, [stream, STATES[code], value, since]);
+          paint(g, stream);
         }
       });
     },
