@@ -193,8 +193,9 @@ def test_a_card_click_highlights_its_streams_and_charts_them(
         ".filter((s) => s && String(s.id).startsWith('line:')).length === 3",
         timeout=20_000,
     )
-    url = page.evaluate("() => decodeURIComponent(location.search)")
-    assert f"streams={STREAMS[0]},{STREAMS[1]},{STREAMS[2]}" in url
+    wanted = f"streams={STREAMS[0]},{STREAMS[1]},{STREAMS[2]}"
+    # The URL follows once the new streams' history is asked for (after the chart's layout).
+    page.wait_for_function(f"() => decodeURIComponent(location.search).includes({wanted!r})")
     rows = page.locator(CARD.format("release-1")).locator(".dash-event-streams li")
     observed = "[data-id='release-1'] .dash-event-observed"
     page.wait_for_function(f'() => document.querySelectorAll("{observed}").length === 2')
