@@ -11,21 +11,11 @@
 (() => {
   "use strict";
 
-  const { host, whenReady, el } = DashDom;
+  const { host, whenReady, el, ageText } = DashDom;
 
   const STATES = ["normal", "warning", "critical", "stale", "nodata"]; // app/pages/grid.py STATE_CODES
   const LABELS = { normal: "normal", warning: "warning", critical: "critical", stale: "stale", nodata: "no data" };
   const grids = new Map(); // element id -> grid state
-
-  function ageText(seconds) {
-    const s = Math.max(0, seconds);
-    if (s < 60) return `${Math.floor(s)} s`;
-    const m = Math.floor(s / 60);
-    if (m < 60) return `${m} min`;
-    const h = Math.floor(m / 60);
-    if (h < 24) return `${h} h ${m % 60} min`;
-    return `${Math.floor(h / 24)} d ${h % 24} h`;
-  }
 
   function grid(id) {
     let g = grids.get(id);

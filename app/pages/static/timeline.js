@@ -8,7 +8,7 @@
 (() => {
   "use strict";
 
-  const { host, whenReady, el } = DashDom;
+  const { host, whenReady, el, ageText } = DashDom;
 
   const DAY_MS = 86400000;
   const MAX_CARDS = 200;
@@ -29,24 +29,14 @@
     return t;
   }
 
-  function span(seconds) {
-    const s = Math.abs(seconds);
-    if (s < 3600) return `${Math.max(1, Math.floor(s / 60))} min`;
-    if (s < DAY_MS / 1000) return `${Math.floor(s / 3600)} h`;
-    return `${Math.floor(s / 86400)} d`;
-  }
-
   function ago(ms) {
     const seconds = (Date.now() - ms) / 1000;
     if (Math.abs(seconds) < 45) return "just now";
-    return seconds > 0 ? `${span(seconds)} ago` : `in ${span(seconds)}`;
+    return seconds > 0 ? `${ageText(seconds)} ago` : `in ${ageText(-seconds)}`;
   }
 
   function lasting(ev) {
-    if (ev.end !== null) {
-      const minutes = Math.round((ev.end - ev.ts) / 60000);
-      return minutes >= 60 ? `for ${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ""}` : `for ${minutes} min`;
-    }
+    if (ev.end !== null) return `for ${ageText((ev.end - ev.ts) / 1000)}`;
     return ev.duration ? `duration: ${ev.duration}` : "";
   }
 
