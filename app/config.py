@@ -135,6 +135,11 @@ class Settings(BaseSettings):
         description="PEM file of the CA(s) to trust for an https:// simulator instead of the "
         "system's; certificates are always verified",
     )
+    read_only: bool = Field(
+        False,
+        description="watch only: no scenario panel, the dashboard refuses to start, stop or "
+        "reset scenarios and the embedded simulator answers those requests 403",
+    )
 
     @field_validator("topics", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
