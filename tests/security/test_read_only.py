@@ -99,3 +99,15 @@ def test_policy_refuses_read_only_and_ended_sessions() -> None:
     gate.end_session(cookie)  # logged out in another tab
     ended = policy.refusal(live)
     assert ended is not None and ended.status == 401
+
+
+async def test_with_a_token_only_the_logged_in_may_start() -> None:
+    """``--auth-token``: a start without a session or bearer gets 401 and changes nothing."""
+    async for http in _served("--auth-token", TOKEN):
+        start = {"scenarioId": "exam-season-surge"}
+        assert (await http.post("/api/simulation/scenario", json=start)).status_code == 401
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        state = (await http.get("/api/simulation/state", headers=bearer)).json()
+        assert state["activeModifiers"] == []
+        answer = await http.post("/api/simulation/scenario", json=start, headers=bearer)
+        assert answer.status_code == 200
