@@ -128,7 +128,7 @@ class Settings(BaseSettings):
         "",  # validated into a SecretStr
         validate_default=True,
         description="bearer token sent to an external simulator (WebSocket handshake and "
-        "history requests); empty: none",
+        "REST requests: history, state, scenario control); empty: none",
     )
     simulator_ca_file: str = Field(
         "",
