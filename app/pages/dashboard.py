@@ -81,7 +81,7 @@ class Dashboard:
         with ui.column().classes("w-full max-w-screen-2xl mx-auto px-2 sm:px-4 py-3 gap-3"):
             self.grid = GridPanel(services, self.select)
             self.panel = ChartPanel(services, view, self.show_streams, self.show_range)
-            self.scenarios = (
+            self.scenario_panel = (
                 None if services.scenarios.read_only else ScenarioPanel(services.scenarios)
             )
             self.counters = CounterStrip(services)
@@ -163,8 +163,8 @@ class Dashboard:
         store = self._services.scenarios.store
         self._scenario_version = store.version
         self.header.show_scenario(store, self.zone)
-        if self.scenarios is not None:
-            self.scenarios.refresh(self.zone)
+        if self.scenario_panel is not None:
+            self.scenario_panel.refresh(self.zone)
         self.chart.annotate("scenario", scenario_bands(store))
 
     # --- what the tab shows ---------------------------------------------------------------

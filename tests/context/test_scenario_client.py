@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,31 +15,16 @@ from app.context.scenario_client import ScenarioClient, ScenarioError
 from app.simulator import create_app
 from tests.simulator.sim_helpers import fast_config
 from tests.support.asgi_thread import serve_in_thread
+from tests.support.mock_http import Handler, answer
 from tests.support.processes import free_port
 
 BASE = "http://sim.test:8765/"
-
-Handler = (
-    Callable[[httpx.Request], httpx.Response]
-    | Callable[[httpx.Request], Coroutine[None, None, httpx.Response]]
-)
 
 
 def client_for(handler: Handler, **kwargs: Any) -> ScenarioClient:
     """A ScenarioClient whose requests go to ``handler``."""
     transport = httpx.MockTransport(handler)
     return ScenarioClient(httpx.AsyncClient(transport=transport), BASE, **kwargs)
-
-
-def answer(status: int, body: Any) -> Handler:
-    """Always ``status`` with ``body`` (JSON unless bytes)."""
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        if isinstance(body, bytes):
-            return httpx.Response(status, content=body)
-        return httpx.Response(status, json=body)
-
-    return handle
 
 
 async def start_failure(handler: Handler, **kwargs: Any) -> ScenarioError:

@@ -7,8 +7,9 @@ scenario control talking to a scripted simulator in-process.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -152,3 +153,12 @@ def live_event(stream: str, ts_ms: int, value: float) -> StreamEvent:
 def set_state(conn: ConnectionStore, state: ConnectionState, reason: str) -> None:
     """Move the connection store as the manager's one setter would."""
     conn.transition(state, ReasonCode.CONNECTING, reason, time.time())
+
+
+async def wait_for(condition: Callable[[], bool], what: str, limit: float = 5.0) -> None:
+    """Poll ``condition()`` 0.05 s apart; fail after ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)

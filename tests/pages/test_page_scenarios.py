@@ -7,9 +7,8 @@ what the dashboard makes of real answers, refusals included.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from nicegui import ui
@@ -17,7 +16,7 @@ from nicegui.testing import User
 from nicegui.testing.user_interaction import UserInteraction
 
 from tests.pages import dashboard_state
-from tests.pages.dashboard_state import FakeServices, make_services
+from tests.pages.dashboard_state import FakeServices, make_services, wait_for
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
 
@@ -39,14 +38,6 @@ async def user_page(services: FakeServices, user: User) -> User:
     return user
 
 
-async def _until(condition: Callable[[], bool], what: str, limit: float = 5.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 def _start(user: User, scenario_id: str) -> UserInteraction[ui.element]:
     """The Start button of one scenario."""
     found = user.find(marker=f"scenario-start-{scenario_id}")
@@ -59,7 +50,7 @@ async def _open(user: User) -> None:
     await user.open("/")
     await user.should_see("Exam season surge", retries=WAIT)
     store = dashboard_state.current.scenarios.store if dashboard_state.current else None
-    await _until(lambda: store is not None and store.state_at_ms is not None, "the state")
+    await wait_for(lambda: store is not None and store.state_at_ms is not None, "the state")
 
 
 async def test_panel_lists_scenarios_with_description_and_duration(
@@ -158,7 +149,7 @@ async def test_reset_asks_first(user_page: User, services: FakeServices) -> None
     user_page.find("Cancel").click()
     user_page.find(marker="scenario-reset").click()
     user_page.find(marker="scenario-reset-confirm").click()
-    await _until(lambda: any(r[1].endswith("/reset") for r in services.script.requests), "reset")
+    await wait_for(lambda: any(r[1].endswith("/reset") for r in services.script.requests), "reset")
     await user_page.should_not_see(marker="scenario-status", retries=WAIT)
     await user_page.should_see(content="No scenario is running", retries=WAIT)
 
@@ -187,7 +178,7 @@ async def test_read_only_hides_the_panel_but_shows_the_scenario(
     outcome = await services.scenarios.start("exam-season-surge")
     assert not outcome.ok and "read-only" in outcome.text
     assert not [r for r in services.script.requests if r[0] == "POST"]
-    await _until(lambda: services.scenarios.store.scenarios_loaded, "the list")
+    await wait_for(lambda: services.scenarios.store.scenarios_loaded, "the list")
     services.script.started("exam-season-surge", time.time())  # someone else started it
     await services.scenarios.refresh_state()
     await user_page.should_see(
