@@ -1,8 +1,8 @@
 """The process's long-lived objects, created once and shared by every browser tab.
 
-``Services`` owns the stores, the ONE upstream connection manager, the history loader and,
-in embedded mode, the simulator. ``start()`` and ``stop()`` are the only lifecycle calls:
-every task they start is cancelled and awaited by ``stop()``.
+``Services`` owns the stores, the ONE upstream connection manager, the history loader, the
+scenario control and, in embedded mode, the simulator. ``start()`` and ``stop()`` are the
+only lifecycle calls: every task they start is cancelled and awaited by ``stop()``.
 """
 
 from __future__ import annotations
@@ -18,12 +18,16 @@ import httpx
 from app import upstream
 from app.backoff import BackoffPolicy
 from app.config import Settings
+from app.context.scenario_client import ScenarioClient
+from app.context.scenario_control import ScenarioControl
 from app.facts import StreamFacts
 from app.history import HistoryClient, HistoryLoader
 from app.protocol import topics
+from app.security.actions import ActionPolicy
 from app.simulator import Simulator, SimulatorConfig
 from app.stores.connection import ConnectionStore
 from app.stores.health import HealthBoard
+from app.stores.scenario import ScenarioStore
 from app.stores.streams import StreamStore
 from app.ws_client import ConnectionManager
 
@@ -43,11 +47,13 @@ class Services:
     history: HistoryLoader
     health: HealthBoard
     http: httpx.AsyncClient
+    scenarios: ScenarioControl
     simulator: Simulator | None = None
     facts: StreamFacts = field(default_factory=StreamFacts.packaged)
     wait_until_serving: Callable[[], Awaitable[None]] | None = None
     prune_interval_s: float = 60.0
     health_interval_s: float = 0.5
+    scenario_clock_s: float = 1.0
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _started: bool = False
 
@@ -89,6 +95,11 @@ class Services:
             backoff=retry,
             preview=True,
         )
+        scenarios = ScenarioControl(
+            ScenarioClient(http, settings.http_base),
+            ScenarioStore(),
+            ActionPolicy(read_only=settings.read_only),
+        )
         simulator = (
             Simulator(SimulatorConfig.from_settings(settings)) if settings.embedded else None
         )
@@ -100,6 +111,7 @@ class Services:
             history=history,
             health=health,
             http=http,
+            scenarios=scenarios,
             simulator=simulator,
             facts=facts,
         )
@@ -119,12 +131,14 @@ class Services:
             asyncio.create_task(self._start_clients(), name="services-start"),
             asyncio.create_task(self._prune_forever(), name="store-pruner"),
             asyncio.create_task(self._tick_health(), name="health-board"),
+            asyncio.create_task(self._scenario_clock(), name="scenario-clock"),
         ]
 
     async def _start_clients(self) -> None:
         if self.wait_until_serving is not None:
             await self.wait_until_serving()
         self.history.start(first=[self.facts.default_stream(self.settings.topics)])
+        self.scenarios.request_refresh(with_list=True)
         await self.manager.start()
 
     async def _prune_forever(self) -> None:
@@ -144,6 +158,12 @@ class Services:
                 log.exception("health board tick failed")
             await asyncio.sleep(self.health_interval_s)
 
+    async def _scenario_clock(self) -> None:
+        """Scenarios end and settle on time between two answers of the simulator."""
+        while True:
+            await asyncio.sleep(self.scenario_clock_s)
+            self.scenarios.store.advance()
+
     async def stop(self) -> None:
         """Stop everything :meth:`start` started, newest first, awaiting each task."""
         for task in reversed(self._tasks):
@@ -152,6 +172,7 @@ class Services:
                 await task
         self._tasks = []
         await self.history.stop()
+        await self.scenarios.close()
         await self.manager.stop()
         await self.http.aclose()
         if self.simulator is not None:

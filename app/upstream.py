@@ -1,14 +1,16 @@
 """How the dashboard reaches its simulator: the bearer token, TLS trust, and the two clients.
 
 Both channels get the same credentials and the same trust: the WebSocket handshake and the
-history requests send ``Authorization: Bearer <token>`` when a token is configured, and an
-``https://`` simulator's certificate is always verified, against ``--simulator-ca-file``
-when given, else against the default CA store.
+REST requests (history, state, scenario control) send ``Authorization: Bearer <token>`` when
+a token is configured, and an ``https://`` simulator's certificate is always verified,
+against ``--simulator-ca-file`` when given, else against the default CA store. Every REST
+answer is read through :func:`read_bounded`, so no answer can grow past its cap in memory.
 """
 
 from __future__ import annotations
 
 import ssl
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -41,6 +43,49 @@ def http_client(settings: Settings, context: ssl.SSLContext | None = None) -> ht
         headers=auth_headers(settings),
         verify=context if context is not None else True,
     )
+
+
+class TooLarge(Exception):
+    """An answer over its cap: ``size`` as declared by ``Content-Length``, or the cap passed."""
+
+    def __init__(self, size: int, declared: bool) -> None:
+        super().__init__(size)
+        self.size = size
+        self.declared = declared
+
+
+async def read_bounded(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    max_bytes: int,
+    **request: Any,
+) -> tuple[int, str, bytes]:
+    """Status, reason phrase and body of one request, the body read up to ``max_bytes``.
+
+    ``request`` goes to ``client.stream`` (``params``, ``json``, ``timeout``...). Raises
+    :class:`TooLarge` as soon as the declared or the received size passes the cap (the rest
+    is never read), and httpx's own exceptions otherwise.
+    """
+    async with client.stream(method, url, **request) as response:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise TooLarge(int(declared), declared=True)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise TooLarge(max_bytes, declared=False)
+            chunks.append(chunk)
+        return response.status_code, response.reason_phrase, b"".join(chunks)
+
+
+def snippet(body: bytes, limit: int = 160) -> str:
+    """The start of an answer body as one short line of text (white space folded)."""
+    text = " ".join(body[: limit * 4].decode("utf-8", "replace").split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def ws_connector(settings: Settings, context: ssl.SSLContext | None = None) -> Connector:

@@ -24,18 +24,12 @@ from app.protocol import (
     parse_error_body,
     parse_history,
 )
+from app.upstream import TooLarge, read_bounded, snippet
 
 HISTORY_PATH = "/api/simulation/history"
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 THREAD_PARSE_BYTES = 256 * 1024
 """Bodies at least this large are parsed off the event loop."""
-
-
-class _TooLarge(Exception):
-    def __init__(self, size: int, declared: bool) -> None:
-        super().__init__(size)
-        self.size = size
-        self.declared = declared
 
 
 class HistoryClient:
@@ -79,7 +73,7 @@ class HistoryClient:
                 kind="timeout",
                 retryable=True,
             ) from exc
-        except _TooLarge as exc:
+        except TooLarge as exc:
             size = f"{exc.size:,} bytes" if exc.declared else f"over {exc.size:,} bytes"
             raise HistoryError(
                 f"history answer too large ({size}, limit {self.max_bytes:,})",
@@ -97,20 +91,14 @@ class HistoryClient:
 
     async def _get(self, params: dict[str, str]) -> tuple[int, str, bytes]:
         """Status, reason phrase and the body, read up to ``max_bytes``."""
-        async with self._client.stream(
-            "GET", self.url, params=params, timeout=self.timeout
-        ) as response:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                raise _TooLarge(int(declared), declared=True)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise _TooLarge(self.max_bytes, declared=False)
-                chunks.append(chunk)
-            return response.status_code, response.reason_phrase, b"".join(chunks)
+        return await read_bounded(
+            self._client,
+            "GET",
+            self.url,
+            max_bytes=self.max_bytes,
+            timeout=self.timeout,
+            params=params,
+        )
 
     async def _interpret(
         self, status: int, phrase: str, body: bytes
@@ -147,7 +135,7 @@ def _status_error(status: int, phrase: str, body: bytes) -> HistoryError:
     parsed = parse_error_body(body) if body else None
     retryable = is_retryable_status(status)
     if parsed is None:
-        text = _snippet(body)
+        text = snippet(body)
         reason = f"server answered {status} {phrase}".rstrip()
         return HistoryError(
             f"{reason}: {text}" if text else reason,
@@ -164,8 +152,3 @@ def _status_error(status: int, phrase: str, body: bytes) -> HistoryError:
         code=code,
         retryable=retryable,
     )
-
-
-def _snippet(body: bytes, limit: int = 160) -> str:
-    text = " ".join(body[: limit * 4].decode("utf-8", "replace").split())
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from app.config import Settings
+from app.context.scenario_control import ScenarioControl
 from app.facts import StreamFacts
 from app.stores.connection import ConnectionStore
 from app.stores.health import HealthBoard
@@ -65,6 +66,10 @@ class DashboardServices(Protocol):
     def facts(self) -> StreamFacts: ...
     @property
     def health(self) -> HealthBoard: ...
+    @property
+    def scenarios(self) -> ScenarioControl:
+        """Scenario commands and, in ``scenarios.store``, what the simulator runs."""
+        ...
 
 
 async def run_command(result: object) -> None:
