@@ -135,12 +135,17 @@ class Settings(BaseSettings):
         "",  # validated into a SecretStr
         validate_default=True,
         description="bearer token sent to an external simulator (WebSocket handshake and "
-        "history requests); empty: none",
+        "REST requests: history, state, scenario control); empty: none",
     )
     simulator_ca_file: str = Field(
         "",
         description="PEM file of the CA(s) to trust for an https:// simulator instead of the "
         "system's; certificates are always verified",
+    )
+    read_only: bool = Field(
+        False,
+        description="watch only: no scenario panel, the dashboard refuses to start, stop or "
+        "reset scenarios and the embedded simulator answers those requests 403",
     )
 
     @field_validator("topics", "allowed_hosts", "allowed_origins", mode="before")

@@ -33,7 +33,8 @@ async def wait_for_nicegui_server() -> None:
 def build(settings: Settings, services: Services | None = None) -> Services:
     """Create the services and register everything on NiceGUI's app; returns the services."""
     services = services or Services.create(settings)
-    wiring.install(app, settings)  # Host/Origin, body caps, headers; login with a token
+    installed = wiring.install(app, settings)  # Host/Origin, body caps, headers; login
+    services.scenarios.policy.gate = installed.gate  # scenario actions need a live session
     if services.wait_until_serving is None:
         services.wait_until_serving = wait_for_nicegui_server
     if services.simulator is not None:

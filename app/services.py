@@ -1,8 +1,9 @@
 """The process's long-lived objects, created once and shared by every browser tab.
 
 ``Services`` owns the stores, the ONE upstream connection manager, the history loader, the
-state poller and, in embedded mode, the simulator. ``start()`` and ``stop()`` are the only
-lifecycle calls: every task they start is cancelled and awaited by ``stop()``.
+state poller, scenario control and, in embedded mode, the simulator. ``start()`` and
+``stop()`` are the only lifecycle calls: every task they start is cancelled and awaited by
+``stop()``.
 """
 
 from __future__ import annotations
@@ -10,22 +11,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
 from app import upstream
 from app.backoff import BackoffPolicy
 from app.config import Settings
-from app.context import StatePoller
+from app.context.poller import StatePoller
+from app.context.scenario_client import ScenarioClient
+from app.context.scenario_control import ScenarioControl
 from app.facts import StreamFacts
 from app.history import HistoryClient, HistoryLoader
 from app.protocol import topics
+from app.security.actions import ActionPolicy
 from app.simulator import Simulator, SimulatorConfig
 from app.stores.connection import ConnectionStore
 from app.stores.external import ExternalEventStore
 from app.stores.health import HealthBoard
+from app.stores.scenario import ScenarioStore
 from app.stores.streams import StreamStore
 from app.ws_client import ConnectionManager
 
@@ -47,17 +53,22 @@ class Services:
     http: httpx.AsyncClient
     external: ExternalEventStore
     state_poller: StatePoller
+    scenarios: ScenarioControl
     simulator: Simulator | None = None
     facts: StreamFacts = field(default_factory=StreamFacts.packaged)
     wait_until_serving: Callable[[], Awaitable[None]] | None = None
     prune_interval_s: float = 60.0
     health_interval_s: float = 0.5
+    scenario_clock_s: float = 1.0
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _started: bool = False
 
     @classmethod
-    def create(cls, settings: Settings) -> Services:
-        """Build the object graph from the settings; nothing runs until :meth:`start`."""
+    def create(cls, settings: Settings, http: httpx.AsyncClient | None = None) -> Services:
+        """Build the object graph from the settings; nothing runs until :meth:`start`.
+
+        ``http`` replaces the REST client built from the settings (tests hand one a
+        ``MockTransport``); the services own it either way and close it on stop."""
         facts = StreamFacts.packaged()
         retention_ms = int(settings.retention_days * DAY_MS)
         streams = StreamStore(
@@ -78,7 +89,7 @@ class Services:
             known_streams=lambda: [*health.followed(), *streams.stream_names()],
             connector=upstream.ws_connector(settings, tls),
         )
-        http = upstream.http_client(settings, tls)
+        http = http or upstream.http_client(settings, tls)
         client = HistoryClient(
             http,
             settings.http_base,
@@ -95,9 +106,7 @@ class Services:
             preview=True,
             external=external,
         )
-        state_poller = StatePoller(
-            http, settings.http_base, external, interval=settings.state_interval, backoff=retry
-        )
+        state_poller, scenarios = _context(settings, http, external, retry)
         simulator = (
             Simulator(SimulatorConfig.from_settings(settings)) if settings.embedded else None
         )
@@ -111,6 +120,7 @@ class Services:
             http=http,
             external=external,
             state_poller=state_poller,
+            scenarios=scenarios,
             simulator=simulator,
             facts=facts,
         )
@@ -130,6 +140,7 @@ class Services:
             asyncio.create_task(self._start_clients(), name="services-start"),
             asyncio.create_task(self._prune_forever(), name="store-pruner"),
             asyncio.create_task(self._tick_health(), name="health-board"),
+            asyncio.create_task(self._scenario_clock(), name="scenario-clock"),
         ]
 
     async def _start_clients(self) -> None:
@@ -137,6 +148,7 @@ class Services:
             await self.wait_until_serving()
         self.history.start(first=[self.facts.default_stream(self.settings.topics)])
         await self.state_poller.start()
+        self.scenarios.request_refresh(with_list=True)
         await self.manager.start()
 
     async def _prune_forever(self) -> None:
@@ -158,6 +170,12 @@ class Services:
                 log.exception("health board tick failed")
             await asyncio.sleep(self.health_interval_s)
 
+    async def _scenario_clock(self) -> None:
+        """Scenarios end and settle on time between two answers of the simulator."""
+        while True:
+            await asyncio.sleep(self.scenario_clock_s)
+            self.scenarios.store.advance()
+
     async def stop(self) -> None:
         """Stop everything :meth:`start` started, newest first, awaiting each task."""
         for task in reversed(self._tasks):
@@ -167,8 +185,38 @@ class Services:
         self._tasks = []
         await self.history.stop()
         await self.state_poller.stop()
+        await self.scenarios.close()
         await self.manager.stop()
         await self.http.aclose()
         if self.simulator is not None:
             await self.simulator.stop()
         self._started = False
+
+
+def _context(
+    settings: Settings,
+    http: httpx.AsyncClient,
+    external: ExternalEventStore,
+    retry: BackoffPolicy,
+) -> tuple[StatePoller, ScenarioControl]:
+    """The state poller and scenario control, wired: a start's announced events go to the
+    external events store, and every state the poller reads to the scenario store too."""
+    poller = StatePoller(
+        http, settings.http_base, external, interval=settings.state_interval, backoff=retry
+    )
+
+    def add_scenario_events(events: list[Any]) -> None:
+        external.add(events, "scenario")
+
+    scenarios = ScenarioControl(
+        ScenarioClient(http, settings.http_base),
+        ScenarioStore(),
+        ActionPolicy(read_only=settings.read_only),
+        on_events=add_scenario_events,
+    )
+
+    def apply_state(state: Mapping[str, Any]) -> None:
+        scenarios.store.apply_state(state)
+
+    poller.on_state(apply_state)
+    return poller, scenarios

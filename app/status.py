@@ -3,7 +3,8 @@
 Built from the stores on the event loop (they are not thread-safe); every figure has one
 home and is read from there: the connection store for the link, the stream store for
 points, duplicates and gaps, the history loader for each stream's load state, the external
-events store and the state poller for the ``external`` section.
+events store and the state poller for the ``external`` section, the scenario store for what
+the simulator runs.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def status_body(services: Services) -> dict[str, Any]:
     body["interruptions"] = interruptions_body(services.streams.ledger.all())
     body["dataAsOf"] = _iso(health.data_as_of)
     body["external"] = external_status(services)
+    body["scenario"] = scenario_status(services)
     body["process"] = process_figures()
     return body
 
@@ -113,6 +115,28 @@ def external_status(services: Services) -> dict[str, Any]:
         },
         "rejectedByKind": dict(store.rejected_by_kind),
         "notedByKind": dict(store.notes_by_kind),
+    }
+
+
+def scenario_status(services: Services) -> dict[str, Any]:
+    """The active scenario, the settling one and until when, read-only, the last error."""
+    store = services.scenarios.store
+    active, settling = store.active, store.settling
+    error = store.last_error
+    return {
+        "active": None
+        if active is None
+        else {
+            "id": active.id,
+            "name": active.name,
+            "startedAt": _iso_ms(active.started_ms),
+            "endsAt": _iso_ms(active.ends_ms),
+        },
+        "settling": None if settling is None else {"id": settling.id, "name": settling.name},
+        "settlingUntil": _iso_ms(store.settling_until_ms),
+        "readOnly": services.scenarios.read_only,
+        "scenarios": len(store.scenarios),
+        "lastError": None if error is None else {"action": error.action, "message": error.text},
     }
 
 

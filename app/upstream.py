@@ -2,17 +2,17 @@
 and how a REST answer is read.
 
 Both channels get the same credentials and the same trust: the WebSocket handshake and the
-REST requests (history, state) send ``Authorization: Bearer <token>`` when a token is
-configured, and an ``https://`` simulator's certificate is always verified, against
-``--simulator-ca-file`` when given, else against the default CA store. Every REST answer is
-read through :func:`get_limited` (never more than a caller's byte limit) and a refusal is
-put in words by :func:`refusal_text`, whichever error shape the server uses.
+REST requests (history, state, scenario control) send ``Authorization: Bearer <token>`` when
+a token is configured, and an ``https://`` simulator's certificate is always verified,
+against ``--simulator-ca-file`` when given, else against the default CA store. Every REST
+answer is read through :func:`read_bounded`, so no answer can grow past its cap in memory,
+and a refusal is put in words by :func:`refusal_text`, whichever error shape it has.
 """
 
 from __future__ import annotations
 
 import ssl
-from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -48,6 +48,49 @@ def http_client(settings: Settings, context: ssl.SSLContext | None = None) -> ht
     )
 
 
+class TooLarge(Exception):
+    """An answer over its cap: ``size`` as declared by ``Content-Length``, or the cap passed."""
+
+    def __init__(self, size: int, declared: bool) -> None:
+        super().__init__(size)
+        self.size = size
+        self.declared = declared
+
+
+async def read_bounded(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    max_bytes: int,
+    **request: Any,
+) -> tuple[int, str, bytes]:
+    """Status, reason phrase and body of one request, the body read up to ``max_bytes``.
+
+    ``request`` goes to ``client.stream`` (``params``, ``json``, ``timeout``...). Raises
+    :class:`TooLarge` as soon as the declared or the received size passes the cap (the rest
+    is never read), and httpx's own exceptions otherwise.
+    """
+    async with client.stream(method, url, **request) as response:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise TooLarge(int(declared), declared=True)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise TooLarge(max_bytes, declared=False)
+            chunks.append(chunk)
+        return response.status_code, response.reason_phrase, b"".join(chunks)
+
+
+def snippet(body: bytes, limit: int = 160) -> str:
+    """The start of an answer body as one short line of text (white space folded)."""
+    text = " ".join(body[: limit * 4].decode("utf-8", "replace").split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def ws_connector(settings: Settings, context: ssl.SSLContext | None = None) -> Connector:
     """The WebSocket connector with the token and, for ``wss://``, the TLS context."""
     secure = urlsplit(settings.ws_url).scheme == "wss"
@@ -58,40 +101,6 @@ def ws_connector(settings: Settings, context: ssl.SSLContext | None = None) -> C
         headers=auth_headers(settings),
         ssl_context=context if secure else None,
     )
-
-
-class AnswerTooLarge(Exception):
-    """A REST answer over the caller's limit: as declared (``Content-Length``) or as read."""
-
-    def __init__(self, size: int, declared: bool) -> None:
-        super().__init__(size)
-        self.size = size
-        self.declared = declared
-
-
-async def get_limited(
-    client: httpx.AsyncClient,
-    url: str,
-    *,
-    io_timeout: float,
-    max_bytes: int,
-    params: Mapping[str, str] | None = None,
-) -> tuple[int, str, bytes]:
-    """Status, reason phrase and body of ``GET url``, the body read up to ``max_bytes``
-    (:class:`AnswerTooLarge` beyond, without reading the rest). ``io_timeout`` is httpx's
-    limit per network step; the caller bounds the whole. httpx errors pass through."""
-    async with client.stream("GET", url, params=params, timeout=io_timeout) as response:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
-            raise AnswerTooLarge(int(declared), declared=True)
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                raise AnswerTooLarge(max_bytes, declared=False)
-            chunks.append(chunk)
-        return response.status_code, response.reason_phrase, b"".join(chunks)
 
 
 def refusal_text(status: int, phrase: str, body: bytes) -> tuple[str, str | None]:
@@ -106,9 +115,3 @@ def refusal_text(status: int, phrase: str, body: bytes) -> tuple[str, str | None
     code, message = parsed
     label = f"{status} {code}" if code else str(status)
     return f"server answered {label}: {message or phrase}", code
-
-
-def snippet(body: bytes, limit: int = 160) -> str:
-    """The start of a body as one line of at most ``limit`` characters."""
-    text = " ".join(body[: limit * 4].decode("utf-8", "replace").split())
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

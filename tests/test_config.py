@@ -31,6 +31,14 @@ def test_env_then_flags(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (s.port, s.topics, s.show) == (9002, ["*"], True)
 
 
+def test_read_only_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--read-only`` / ``DASHBOARD_READ_ONLY``; off by default, the flag wins."""
+    assert load_settings([]).read_only is False
+    monkeypatch.setenv("DASHBOARD_READ_ONLY", "true")
+    assert load_settings([]).read_only is True
+    assert load_settings(["--no-read-only"]).read_only is False
+
+
 @pytest.mark.parametrize(
     ("url", "http_base", "ws_url"),
     [

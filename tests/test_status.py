@@ -74,3 +74,32 @@ async def test_external_section_reads_the_store_and_the_poller() -> None:
         assert external["notedByKind"] == {}
     finally:
         await services.http.aclose()
+
+
+async def test_scenario_section_reads_the_scenario_store() -> None:
+    """Active scenario with its times, settling until, read-only, the last error."""
+    services = Services.create(Settings(show=False, read_only=True))
+    try:
+        store = services.scenarios.store
+        assert status_body(services)["scenario"] == {
+            "active": None,
+            "settling": None,
+            "settlingUntil": None,
+            "readOnly": True,
+            "scenarios": 0,
+            "lastError": None,
+        }
+        store.apply_started({"scenario": {"id": "x", "name": "X", "duration": 60}}, "x")
+        store.apply_stopped({"success": True, "settlingUntil": "2030-01-01T00:00:00Z"})
+        store.apply_started({"scenario": {"id": "y", "name": "Y"}}, "y")
+        store.fail("stop", "Could not stop the scenario: no")
+        section = json.loads(json.dumps(status_body(services)))["scenario"]
+        assert section["active"]["id"] == "y" and section["active"]["endsAt"] is None
+        assert section["settling"] == {"id": "x", "name": "X"}
+        assert section["settlingUntil"] == "2030-01-01T00:00:00.000Z"
+        assert section["lastError"] == {
+            "action": "stop",
+            "message": "Could not stop the scenario: no",
+        }
+    finally:
+        await services.http.aclose()

@@ -1,6 +1,3 @@
-"""Context around the streams: the simulator's state (active external events, scenario),
-read by one poller for the whole process."""
-
-from app.context.poller import PollerStatus, StatePoller
-
-__all__ = ["PollerStatus", "StatePoller"]
+"""Context for the chart: what the simulator says is going on besides the streams: the
+state poller (one task reading ``GET /api/simulation/state``), scenario control, and the
+expected-against-observed impact of external events."""

@@ -33,7 +33,7 @@ from app.history.errors import is_retryable_status
 from app.lifecycle import Lifecycle
 from app.ratelog import RateLimitedLog
 from app.stores.external import ExternalEventStore
-from app.upstream import AnswerTooLarge, get_limited, refusal_text
+from app.upstream import TooLarge, read_bounded, refusal_text
 
 log = logging.getLogger(__name__)
 
@@ -181,14 +181,14 @@ class StatePoller(Lifecycle):
         """The decoded state object; every failure becomes one :class:`_Failure`."""
         try:
             async with asyncio.timeout(self.timeout):
-                code, phrase, body = await get_limited(
-                    self._client, self.url, io_timeout=self.timeout, max_bytes=self.max_bytes
+                code, phrase, body = await read_bounded(
+                    self._client, "GET", self.url, max_bytes=self.max_bytes, timeout=self.timeout
                 )
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise _Failure(
                 f"no answer from {where(self.url)} within {self.timeout:g} s", technical(exc)
             ) from exc
-        except AnswerTooLarge as exc:
+        except TooLarge as exc:
             size = f"{exc.size:,} bytes" if exc.declared else f"over {exc.size:,} bytes"
             raise _Failure(f"state answer too large ({size}, limit {self.max_bytes:,})") from exc
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:

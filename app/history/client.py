@@ -18,7 +18,7 @@ from app.explain import explain
 from app.history.errors import HistoryError, HistoryErrorKind, is_retryable_status
 from app.memory import release_free_memory
 from app.protocol import HistoryResult, ProtocolError, iso_utc, parse_history
-from app.upstream import AnswerTooLarge, get_limited, refusal_text
+from app.upstream import TooLarge, read_bounded, refusal_text
 
 HISTORY_PATH = "/api/simulation/history"
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -67,7 +67,7 @@ class HistoryClient:
                 kind="timeout",
                 retryable=True,
             ) from exc
-        except AnswerTooLarge as exc:
+        except TooLarge as exc:
             size = f"{exc.size:,} bytes" if exc.declared else f"over {exc.size:,} bytes"
             raise HistoryError(
                 f"history answer too large ({size}, limit {self.max_bytes:,})",
@@ -85,8 +85,13 @@ class HistoryClient:
 
     async def _get(self, params: dict[str, str]) -> tuple[int, str, bytes]:
         """Status, reason phrase and the body, read up to ``max_bytes``."""
-        return await get_limited(
-            self._client, self.url, params=params, io_timeout=self.timeout, max_bytes=self.max_bytes
+        return await read_bounded(
+            self._client,
+            "GET",
+            self.url,
+            max_bytes=self.max_bytes,
+            timeout=self.timeout,
+            params=params,
         )
 
     async def _interpret(

@@ -1,7 +1,8 @@
 """The dashboard's pages: ``/`` (the live dashboard) and the export endpoint.
 
 ``register_pages(services)`` is the one entry point; the pages read the stores in
-``services`` and call the manager's and the loader's commands, nothing else.
+``services`` and call the manager's, the loader's and the scenario control's commands,
+nothing else.
 """
 
 from __future__ import annotations

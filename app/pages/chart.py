@@ -173,9 +173,11 @@ class LiveChart:
             self._run(f"LiveChart.zoom({self.element.id},{window[0]},{window[1]})")
 
     def annotate(self, layer: str, items: Iterable[Annotation]) -> bool:
-        """Replace the annotations of ``layer``; sent only if they changed (True: sent)."""
+        """Replace the annotations of ``layer``; sent only if they changed (True: sent).
+
+        A layer the browser never got counts as empty, so an empty one is not sent."""
         wired = wire_layer(items)
-        if self._layers.get(layer) == wired:
+        if self._layers.get(layer, []) == wired:
             return False
         self._layers[layer] = wired
         self._run(f"LiveChart.annotate({self.element.id},{_js(layer)},{_js(wired)})")

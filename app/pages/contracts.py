@@ -12,6 +12,7 @@ from typing import Protocol
 
 from app.config import Settings
 from app.context.poller import PollerStatus
+from app.context.scenario_control import ScenarioControl
 from app.facts import StreamFacts
 from app.stores.connection import ConnectionStore
 from app.stores.external import ExternalEventStore
@@ -78,6 +79,10 @@ class DashboardServices(Protocol):
     def external(self) -> ExternalEventStore: ...
     @property
     def state_poller(self) -> StateReader: ...
+    @property
+    def scenarios(self) -> ScenarioControl:
+        """Scenario commands and, in ``scenarios.store``, what the simulator runs."""
+        ...
 
 
 async def run_command(result: object) -> None:

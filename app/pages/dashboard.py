@@ -1,13 +1,14 @@
-"""The dashboard page: header, status grid, chart of up to six streams, external events,
-counters.
+"""The dashboard page: header, status grid, chart of up to six streams, scenarios, external
+events, counters.
 
 Each tab builds its own view of the shared stores and runs one short ``ui.timer`` that
 pushes chart deltas as soon as a shown stream changed (at most one push per
 ``push_interval``), forwards the grid's changed cells and the new external events, and
-refreshes the texts. What the
-tab shows lives in its URL (:mod:`app.pages.view`): every change is pushed to the
-browser's history and Back brings the previous view back. Nothing here talks to the
-upstream link except through the manager's and the loader's commands.
+refreshes the texts. What the tab shows lives in its URL (:mod:`app.pages.view`): every
+change is pushed to the browser's history and Back brings the previous view back. The
+scenario store is read by version: the header, the scenario panel and the chart's scenario
+bands change on every tab as soon as it moves. Nothing here talks to the upstream link
+except through the manager's, the loader's and the scenario control's commands.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from app.pages.grid import GridPanel
 from app.pages.header import CounterStrip, Header
 from app.pages.ledger import LAYER as LEDGER
 from app.pages.ledger import ledger_annotations
+from app.pages.scenario_panel import ScenarioPanel, scenario_bands
 from app.pages.series import zone
 from app.pages.status import as_of_text
 from app.pages.subscriptions import Subscriptions
@@ -82,6 +84,9 @@ class Dashboard:
         with ui.column().classes("w-full max-w-screen-2xl mx-auto px-2 sm:px-4 py-3 gap-3"):
             self.grid = GridPanel(services, self.select)
             self.panel = ChartPanel(services, view, self.show_streams, self.show_range)
+            self.scenario_panel = (
+                None if services.scenarios.read_only else ScenarioPanel(services.scenarios)
+            )
             self.timeline = TimelinePanel(services, self.panel.chart, self.focus_event)
             self.counters = CounterStrip(services)
         self.panel.retry.on_click(self._retry)
@@ -94,6 +99,7 @@ class Dashboard:
         self._refreshed_at = -math.inf
         self._history_version = -1
         self._ledger_key: tuple[int, tuple[str, ...]] | None = None
+        self._scenario_version = -1
         ui.on("dash_prefs", self._prefs)
         ui.on("chart_zoom", self._zoomed)
         ui.on("view_changed", self._popstate)
@@ -130,6 +136,8 @@ class Dashboard:
         if self.timeline.pending:
             self.timeline.push()
         self._annotate()
+        if self._services.scenarios.store.version != self._scenario_version:
+            self.show_scenario()
         now = time.monotonic()
         filled = pushed and empty and bool(self.chart.point_count)
         loaded = self._services.history.version != self._history_version
@@ -155,6 +163,16 @@ class Dashboard:
         self.panel.refresh(self.zone, as_of)
         self.timeline.refresh()
         self.counters.refresh()
+
+    def show_scenario(self) -> None:
+        """The scenario in the header, the panel and the chart's bands (each sends only what
+        changed)."""
+        store = self._services.scenarios.store
+        self._scenario_version = store.version
+        self.header.show_scenario(store, self.zone)
+        if self.scenario_panel is not None:
+            self.scenario_panel.refresh(self.zone)
+        self.chart.annotate("scenario", scenario_bands(store))
 
     # --- what the tab shows ---------------------------------------------------------------
 
@@ -226,6 +244,7 @@ class Dashboard:
         if (name, local) != (self.zone, self.local_time):
             self.zone, self.local_time = name, local
             self.refresh()
+            self.show_scenario()
 
     async def _retry(self) -> None:
         history = self._services.history
@@ -260,6 +279,7 @@ class Dashboard:
         for stream in self.chart.streams:
             if self._services.history.state(stream).status == "idle":
                 await run_command(self._services.history.load(stream))
+        self._services.scenarios.request_refresh()
         ui.navigate.history.replace(self.view.query())
         self.grid.grid.mark(self.chart.colors)
         ui.run_javascript(

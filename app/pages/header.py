@@ -1,4 +1,5 @@
-"""The page header (title, connection badge, data freshness, controls) and the counters strip.
+"""The page header (title, the simulator's scenario, connection badge, data freshness,
+controls) and the counters strip.
 
 On a phone the header stays one line: the title text, the badge's detail and the button
 labels give way, and every control keeps its icon and an accessible name.
@@ -10,13 +11,15 @@ import time
 from collections.abc import Callable
 
 from nicegui import ui
+from nicegui.elements.mixins.text_element import TextElement
 
 from app.pages.contracts import DashboardServices, run_command
-from app.pages.status import Counters, as_of_text, badge_view, counters_text
+from app.pages.status import Counters, as_of_text, badge_view, counters_text, scenario_line
 from app.security.ui import logout_button
+from app.stores.scenario import ScenarioStore
 
 
-def set_text(label: ui.label | ui.button, text: str) -> None:
+def set_text(label: TextElement, text: str) -> None:
     """Change a text only when it changes (each change is a message to the tab)."""
     if label.text != text:
         label.set_text(text)
@@ -37,8 +40,9 @@ def set_visible(element: ui.element, visible: bool) -> None:
 
 
 class Header:
-    """Badge with reason, attempt and retry countdown; the technical detail one click away;
-    "data as of" while the data may be old; Reconnect now, time zone, theme, log out."""
+    """The scenario running or settling (for every tab, read-only ones too); badge with
+    reason, attempt and retry countdown; the technical detail one click away; "data as of"
+    while the data may be old; Reconnect now, time zone, theme, log out."""
 
     def __init__(
         self, services: DashboardServices, zone: Callable[[], str], local: Callable[[], bool]
@@ -52,6 +56,16 @@ class Header:
                 "text-lg font-semibold tracking-wide dash-hide-narrow"
             )
             ui.space()
+            with ui.row().classes("items-center no-wrap min-w-0") as self.scenario_box:
+                self.scenario = ui.badge("", color="orange-8").classes(
+                    "text-sm px-2 py-1 truncate dash-scenario"
+                )
+                self.scenario.mark("scenario-status").props(
+                    "data-testid=scenario-status role=status"
+                )
+                self.scenario.style("max-width: 30vw")
+                self.scenario_tip = ui.tooltip("").mark("scenario-detail")
+            self.scenario_box.set_visibility(False)
             self.as_of = ui.label().classes("text-sm font-medium dash-attention")
             self.as_of.mark("data-as-of").props("role=status")
             with ui.row().classes("items-center gap-1 no-wrap"):
@@ -81,6 +95,17 @@ class Header:
         button = ui.button(label, icon=icon, on_click=handler)
         button.props(f'outline dense no-caps aria-label="{label}"').classes("px-2 dash-compact")
         return button
+
+    def show_scenario(self, store: ScenarioStore, zone: str) -> None:
+        """The running (else the settling) scenario, or nothing; only changes are sent."""
+        line = scenario_line(store.active, store.settling, zone)
+        set_visible(self.scenario_box, line is not None)
+        if line is None:
+            return
+        set_text(self.scenario, line.label)
+        set_text(self.scenario_tip, line.detail)
+        if self.scenario.props.get("color") != line.color:
+            self.scenario.props(f"color={line.color}")
 
     async def _reconnect(self) -> None:
         await run_command(self._services.manager.reconnect_now())

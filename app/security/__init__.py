@@ -4,6 +4,8 @@
   (pure functions of the bind address and the settings);
 * :mod:`app.security.netinfo` - the machine's names and addresses, for a 0.0.0.0 bind;
 * :mod:`app.security.limits` - body caps and content types of state-changing requests;
+* :mod:`app.security.actions` - who may start, stop and reset scenarios (``--read-only``,
+  a live session);
 * :mod:`app.security.headers` - the Content-Security-Policy and the other answer headers;
 * :mod:`app.security.middleware` - the one ASGI middleware in front of everything;
 * :mod:`app.security.auth` - the token gate and its middleware, the session registry;

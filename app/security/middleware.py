@@ -1,11 +1,12 @@
 """The one pure-ASGI middleware in front of everything the dashboard serves.
 
 In order, for every HTTP request and WebSocket handshake: ``Host`` and ``Origin``
-(:mod:`app.security.origins`), then for HTTP the content type of API writes and the body
-cap (:mod:`app.security.limits`); every HTTP answer, refusals included, gets the security
-headers (:mod:`app.security.headers`). It sits outside NiceGUI's own middlewares and
-Starlette's error handler, so its refusals come first and nothing it refuses reaches a
-route, NiceGUI's socket.io server (which allows every origin itself) included.
+(:mod:`app.security.origins`), then for HTTP the read-only rule (:mod:`app.security.actions`),
+the content type of API writes and the body cap (:mod:`app.security.limits`); every HTTP
+answer, refusals included, gets the security headers (:mod:`app.security.headers`). It
+sits outside NiceGUI's own middlewares and Starlette's error handler, so its refusals come
+first and nothing it refuses reaches a route, NiceGUI's socket.io server (which allows
+every origin itself) included.
 
 Refusals are JSON in the contract's shape ``{"error": {"code", "message"}}``; a refused
 WebSocket handshake is denied before it is accepted (HTTP 403). Each kind of refusal is
@@ -21,6 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.ratelog import RateLimitedLog
+from app.security.actions import read_only_refusal
 from app.security.headers import with_security_headers
 from app.security.limits import (
     CappedReceive,
@@ -77,7 +79,7 @@ async def deny_websocket(scope: Scope, receive: Receive, send: Send, refusal: Re
 
 
 class SecurityMiddleware:
-    """Host and Origin checks, JSON-only API writes, body caps and security headers."""
+    """Host and Origin checks, read-only, JSON-only API writes, body caps and headers."""
 
     def __init__(
         self,
@@ -85,10 +87,12 @@ class SecurityMiddleware:
         policy: OriginPolicy,
         max_body_bytes: int,
         refusals: RateLimitedLog | None = None,
+        read_only: bool = False,
     ) -> None:
         self.app = app
         self.policy = policy
         self.max_body_bytes = max_body_bytes
+        self.read_only = read_only
         self.refusals = refusals if refusals is not None else RateLimitedLog(log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -116,6 +120,7 @@ class SecurityMiddleware:
         cap = body_cap(scope["path"], self.max_body_bytes)
         refusal = (
             refusal
+            or (read_only_refusal(method, scope["path"]) if self.read_only else None)
             or content_type_refusal(method, scope["path"], headers)
             or length_refusal(headers, cap)
         )

@@ -77,7 +77,12 @@ def install(
         throttle = LoginThrottle()
         app.add_middleware(AuthMiddleware, gate=gate, throttle=throttle)
         register_login(app, gate, settings.title, throttle)
-    wrap_outermost(app, lambda inner: SecurityMiddleware(inner, policy, settings.max_body_bytes))
+    wrap_outermost(
+        app,
+        lambda inner: SecurityMiddleware(
+            inner, policy, settings.max_body_bytes, read_only=settings.read_only
+        ),
+    )
     extra = ", ".join(settings.allowed_origins) or "none"
     log.info(
         "answering to host names %s (any port) and %s; pages of their own origin only "

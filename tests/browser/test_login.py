@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import Browser
 
@@ -68,3 +69,30 @@ def test_login_then_live_page(browser: Browser, guarded_dashboard: Process) -> N
     finally:
         context.close()
     assert TOKEN not in dash.log.read_text("utf-8", "replace")
+
+
+def test_scenario_actions_need_a_live_session(browser: Browser, guarded_dashboard: Process) -> None:
+    """Logged in: the panel starts a scenario (the dashboard's own call carries the token).
+    Logged out in another tab: this still open tab's Stop is refused and nothing stops."""
+    dash = guarded_dashboard
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        page = context.new_page()
+        page.goto(f"{dash.url}/login")
+        with page.expect_navigation():
+            page.fill("#token", TOKEN)
+            page.click("button[type=submit]")
+        page.get_by_role("button", name="Start Exam season surge").click()
+        page.get_by_text("Exam season surge started").wait_for(timeout=15_000)
+        other = context.new_page()
+        other.goto(dash.url)
+        with other.expect_navigation():
+            other.get_by_role("button", name="Log out").click()
+        page.get_by_role("button", name="Stop").click()
+        page.get_by_text("your session has ended").first.wait_for(timeout=10_000)
+        body = httpx.get(f"{dash.url}/api/dashboard/status", headers=bearer, timeout=10).json()
+        assert body["scenario"]["active"]["id"] == "exam-season-surge"
+    finally:
+        context.close()
+        httpx.post(f"{dash.url}/api/simulation/reset", json={}, headers=bearer, timeout=10)

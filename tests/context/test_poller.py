@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from app.backoff import BackoffPolicy
-from app.context import StatePoller
+from app.context.poller import StatePoller
 from app.protocol import iso_utc
 from app.simulator.app import create_app
 from app.simulator.config import SimulatorConfig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from app.history import HistoryClient, HistoryError
+from tests.support.mock_http import Handler, answer
 
 BASE = "http://sim.test:8765/"
 END = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -48,27 +49,11 @@ ORIGINAL = {
     },
 }
 
-Handler = (
-    Callable[[httpx.Request], httpx.Response]
-    | Callable[[httpx.Request], Coroutine[None, None, httpx.Response]]
-)
-
 
 def client_for(handler: Handler, **kwargs: Any) -> HistoryClient:
     """A HistoryClient whose requests go to ``handler``."""
     transport = httpx.MockTransport(handler)
     return HistoryClient(httpx.AsyncClient(transport=transport), BASE, **kwargs)
-
-
-def answer(status: int, body: Any) -> Handler:
-    """A handler that always answers ``status`` with ``body`` (JSON unless bytes)."""
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        if isinstance(body, bytes):
-            return httpx.Response(status, content=body)
-        return httpx.Response(status, json=body)
-
-    return handle
 
 
 async def failure(handler: Handler, **kwargs: Any) -> HistoryError:

@@ -1,24 +1,33 @@
 """Test-controlled services for the dashboard's User tests.
 
 The User fixture re-runs the main file for every test, so what a test changes lives here:
-real stores (plain objects), a recording manager and a scripted history loader.
+real stores (plain objects), a recording manager, a scripted history loader, and the real
+scenario control talking to a scripted simulator in-process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+import httpx
 
 from app.config import Settings
 from app.context.poller import PollerStatus
+from app.context.scenario_client import ScenarioClient
+from app.context.scenario_control import ScenarioControl
 from app.facts import StreamFacts
 from app.protocol import HistorySample, StreamEvent, flag_for, iso_utc
 from app.protocol.models import STREAM_EVENT
+from app.security.actions import ActionPolicy
 from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
 from app.stores.external import ExternalEventStore
 from app.stores.health import HealthBoard
+from app.stores.scenario import ScenarioStore
 from app.stores.streams import StreamStore
+from tests.support import scripted_scenarios
 
 STREAM = "customer.tutor.search"
 OTHER = "tutor.payout.initiated"
@@ -89,6 +98,9 @@ class FakeServices:
     history: ScriptedLoader
     facts: StreamFacts
     health: HealthBoard
+    scenarios: ScenarioControl
+    script: scripted_scenarios.Script
+    """What the scripted simulator behind ``scenarios`` answers."""
     external: ExternalEventStore = field(default_factory=ExternalEventStore)
     state_poller: FakePoller = field(default_factory=FakePoller)
 
@@ -97,12 +109,19 @@ current: FakeServices | None = None
 """The services the next page build uses (set by the ``services`` fixture)."""
 
 
-def make_services(topics: Sequence[str] = ("*",)) -> FakeServices:
+def make_services(topics: Sequence[str] = ("*",), read_only: bool = False) -> FakeServices:
     """Fresh stores and fakes following ``topics``: disconnected, nothing loaded."""
-    settings = Settings(show=False, push_interval=0.05, topics=list(topics))
+    settings = Settings(show=False, push_interval=0.05, topics=list(topics), read_only=read_only)
     connection = ConnectionStore("ws://test/ws", settings.topics)
     streams = StreamStore()
     facts = StreamFacts.packaged()
+    script = scripted_scenarios.Script()
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=scripted_scenarios.create_app(script))
+    )
+    scenarios = ScenarioControl(
+        ScenarioClient(http, "http://scripted"), ScenarioStore(), ActionPolicy(read_only)
+    )
     return FakeServices(
         settings=settings,
         streams=streams,
@@ -111,6 +130,8 @@ def make_services(topics: Sequence[str] = ("*",)) -> FakeServices:
         history=ScriptedLoader(),
         facts=facts,
         health=HealthBoard(streams, connection, facts, lambda: settings.topics),
+        scenarios=scenarios,
+        script=script,
     )
 
 
@@ -143,3 +164,12 @@ def live_event(stream: str, ts_ms: int, value: float) -> StreamEvent:
 def set_state(conn: ConnectionStore, state: ConnectionState, reason: str) -> None:
     """Move the connection store as the manager's one setter would."""
     conn.transition(state, ReasonCode.CONNECTING, reason, time.time())
+
+
+async def wait_for(condition: Callable[[], bool], what: str, limit: float = 5.0) -> None:
+    """Poll ``condition()`` 0.05 s apart; fail after ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.humanize import format_age
-from app.pages.status import as_of_text, badge_view
+from app.pages.status import as_of_text, badge_view, scenario_line
 from app.stores.connection import ConnectionState, ConnectionStore, ReasonCode
+from app.stores.scenario import ScenarioRun
 
 NOW = 1_795_000_000.0
 
@@ -62,3 +63,22 @@ def test_data_as_of_in_the_chosen_zone() -> None:
     assert as_of_text(NOW, "Europe/Berlin").endswith(" 12:06:40 Europe/Berlin")
     assert as_of_text(NOW, "Not/AZone").endswith(" 11:06:40 UTC")
     assert "2026-11-18" in as_of_text(NOW, "UTC")  # not today
+
+
+def test_scenario_line_names_the_running_then_the_settling_scenario() -> None:
+    """Running wins over settling; times in the tab's zone; nothing when neither."""
+    start = 1_768_485_600_000  # 2026-01-15T14:00:00Z, a winter day (Berlin is UTC+1)
+    running = ScenarioRun("x", "Exam season surge", "active", start, start + 1_800_000)
+    settling = ScenarioRun("y", "Payment outage", "settling", start, start, start + 300_000)
+    line = scenario_line(running, settling, "UTC")
+    assert line is not None and line.label == "Scenario: Exam season surge"
+    assert line.detail == (
+        "Exam season surge is running since 2026-01-15 14:00:00 UTC, "
+        "planned to end at 2026-01-15 14:30:00 UTC"
+    )
+    later = scenario_line(None, settling, "Europe/Berlin")
+    assert later is not None and later.label == "Settling: Payment outage"
+    assert later.detail.endswith("settle back to baseline until 2026-01-15 15:05:00 Europe/Berlin")
+    assert scenario_line(None, None, "UTC") is None
+    bare = scenario_line(ScenarioRun("z", "Z", "active"), None, "UTC")
+    assert bare is not None and bare.detail == "Z is running"
