@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import Callable
 from typing import Any
 
 from nicegui.testing import User
@@ -29,15 +26,6 @@ def calls(user: User, function: str) -> list[list[Any]]:
         for code in scripts(user)
         if code.startswith(prefix)
     ]
-
-
-async def until(condition: Callable[[], bool], what: str, limit: float = 5.0) -> None:
-    """Wait until ``condition()`` holds (checked every 50 ms); fail after ``limit`` s."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)  # poll interval of a condition wait
 
 
 def emit(user: User, event: str, args: Any) -> None:

@@ -22,8 +22,9 @@ from tests.pages.dashboard_state import (
     live_event,
     make_services,
     seed_history,
+    wait_for,
 )
-from tests.pages.sent import calls, scripts, until
+from tests.pages.sent import calls, scripts
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
 
@@ -58,7 +59,7 @@ async def test_chart_gets_each_series_once_then_deltas(
     newest = seed_history(services.streams, STREAM, hours=24)
     await user_page.open("/")
     chart = _chart(user_page)
-    await until(lambda: bool(_calls(user_page, "reset")), "the first reset")
+    await wait_for(lambda: bool(_calls(user_page, "reset")), "the first reset")
     ((chart_id, layout),) = _calls(user_page, "layout")
     assert chart_id == chart.id and [s["key"] for s in layout] == [STREAM]
     ((_, key, rows, start, end),) = _calls(user_page, "reset")
@@ -68,7 +69,7 @@ async def test_chart_gets_each_series_once_then_deltas(
     services.streams.add_events(
         [live_event(STREAM, newest + 1000, 90.0), live_event(STREAM, newest + 2000, 52.0)]
     )
-    await until(lambda: bool(_calls(user_page, "append")), "a push")
+    await wait_for(lambda: bool(_calls(user_page, "append")), "a push")
     assert _calls(user_page, "append") == [
         [chart.id, STREAM, [[newest + 1000, 90.0, 1, 2, None], [newest + 2000, 52.0, 1, 0, None]]]
     ]
@@ -87,10 +88,10 @@ async def test_a_second_stream_is_sent_whole_and_the_first_kept(
     seed_history(services.streams, STREAM, hours=2)
     seed_history(services.streams, OTHER, hours=3)
     await user_page.open("/")
-    await until(lambda: len(_calls(user_page, "reset")) == 1, "the first reset")
+    await wait_for(lambda: len(_calls(user_page, "reset")) == 1, "the first reset")
     user_page.find(marker="stream-select").click()
     user_page.find(OTHER).click()
-    await until(lambda: len(_calls(user_page, "reset")) == 2, "the second stream's reset")
+    await wait_for(lambda: len(_calls(user_page, "reset")) == 2, "the second stream's reset")
     layouts = _calls(user_page, "layout")
     assert [s["key"] for s in layouts[-1][1]] == [STREAM, OTHER]
     colors = [s["color"] for s in layouts[-1][1]]
@@ -116,16 +117,16 @@ async def test_pushes_follow_changes_at_most_once_per_interval(
     services.settings = services.settings.model_copy(update={"push_interval": interval})
     newest = seed_history(services.streams, STREAM, hours=1)
     await user_page.open("/")
-    await until(lambda: bool(_calls(user_page, "reset")), "the first reset")
+    await wait_for(lambda: bool(_calls(user_page, "reset")), "the first reset")
     await asyncio.sleep(interval + 0.1)  # quiet: the last push is more than an interval ago
     sent = time.time()
     services.streams.add_events([live_event(STREAM, newest + 1000, 60.0)])
-    await until(lambda: len(_append_times(user_page)) == 1, "the first append")
+    await wait_for(lambda: len(_append_times(user_page)) == 1, "the first append")
     first = _append_times(user_page)[0]
     assert first - sent < interval / 2, "a change after a quiet period is not held back"
     services.streams.add_events([live_event(STREAM, newest + 2000, 61.0)])
     services.streams.add_events([live_event(STREAM, newest + 3000, 62.0)])
-    await until(lambda: len(_append_times(user_page)) == 2, "the second append")
+    await wait_for(lambda: len(_append_times(user_page)) == 2, "the second append")
     second = _append_times(user_page)[1]
     assert second - first >= interval * (1 - SPACING_SLACK) - 0.02, "pushes keep their spacing"
     assert second - first < interval + 0.3, "and the waiting change goes out when due"
@@ -141,15 +142,15 @@ async def test_preset_zooms_and_reset_zoom_unlights_it(
     newest = seed_history(services.streams, STREAM, hours=48)
     await user_page.open("/")
     chart = _chart(user_page)
-    await until(lambda: bool(_calls(user_page, "reset")), "the first reset")
+    await wait_for(lambda: bool(_calls(user_page, "reset")), "the first reset")
     (toggle,) = user_page.find(marker="preset").elements
     assert toggle.value == "7d"
     toggle.value = "1h"
     expected = [chart.id, newest - 3_600_000, newest]
-    await until(lambda: expected in _calls(user_page, "zoom"), "the zoom call")
+    await wait_for(lambda: expected in _calls(user_page, "zoom"), "the zoom call")
     user_page.find(marker="reset-zoom").click()
-    await until(lambda: bool(_calls(user_page, "resetZoom")), "reset zoom")
-    await until(lambda: toggle.value is None, "no preset lit after reset zoom")
+    await wait_for(lambda: bool(_calls(user_page, "resetZoom")), "reset zoom")
+    await wait_for(lambda: toggle.value is None, "no preset lit after reset zoom")
 
 
 async def test_late_tab_gets_the_whole_series_once(
@@ -159,12 +160,12 @@ async def test_late_tab_gets_the_whole_series_once(
     newest = seed_history(services.streams, STREAM, hours=6)
     first = create_user()
     await first.open("/")
-    await until(lambda: bool(_calls(first, "reset")), "the first tab's reset")
+    await wait_for(lambda: bool(_calls(first, "reset")), "the first tab's reset")
     services.streams.add_events([live_event(STREAM, newest + i * 1000, 60.0) for i in (1, 2, 3)])
-    await until(lambda: bool(_calls(first, "append")), "a push")
+    await wait_for(lambda: bool(_calls(first, "append")), "a push")
     late = create_user()
     await late.open("/")
-    await until(lambda: bool(_calls(late, "reset")), "the late tab's reset")
+    await wait_for(lambda: bool(_calls(late, "reset")), "the late tab's reset")
     ((_, _, rows, _, _),) = _calls(late, "reset")
     assert len(rows) == 72 + 3
     assert not _calls(late, "append")
@@ -240,13 +241,13 @@ async def test_the_ledger_is_on_the_chart_in_the_export_and_changes_live(
         calls = _calls(user_page, "annotate")
         return calls[-1][2] if calls else []
 
-    await until(lambda: len(bands()) == 2, "two bands")
+    await wait_for(lambda: len(bands()) == 2, "two bands")
     assert [(b[4], b[5]) for b in bands()] == [
         ("recovered by catch-up (7 events)", "ok"),
         ("missing so far, backfilling (5 min)", "warning"),
     ]
     store.set_gap_state(gap.id, "filled", 5)
-    await until(lambda: bands()[1][4] == "backfilled from history (5 points)", "a new label")
+    await wait_for(lambda: bands()[1][4] == "backfilled from history (5 points)", "a new label")
     http = user_page.http_client
     body = (await http.get("/api/dashboard/export", params={"stream": STREAM})).json()
     assert [(e["outcome"], e["label"]) for e in body["interruptions"]] == [

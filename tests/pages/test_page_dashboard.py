@@ -27,8 +27,9 @@ from tests.pages.dashboard_state import (
     live_event,
     make_services,
     set_state,
+    wait_for,
 )
-from tests.pages.sent import scripts, until
+from tests.pages.sent import scripts
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
 
@@ -83,7 +84,7 @@ async def test_reconnect_now_calls_the_manager(user_page: User, services: FakeSe
     """The header's button asks the shared manager to reconnect at once."""
     await user_page.open("/")
     user_page.find("Reconnect now").click()
-    await until(lambda: ("reconnect_now", ()) in services.manager.calls, "reconnect_now")
+    await wait_for(lambda: ("reconnect_now", ()) in services.manager.calls, "reconnect_now")
 
 
 async def test_counters_are_shown(user_page: User, services: FakeServices) -> None:
@@ -152,10 +153,10 @@ async def test_choosing_streams_loads_them_and_pushes_the_url(
 ) -> None:
     """Adding a stream in the selector loads it and is in the URL; '*' already covers it."""
     await user_page.open("/")
-    await until(lambda: ("load", STREAM) in services.history.calls, "initial load")
+    await wait_for(lambda: ("load", STREAM) in services.history.calls, "initial load")
     user_page.find(marker="stream-select").click()
     user_page.find(OTHER).click()
-    await until(lambda: ("load", OTHER) in services.history.calls, "load of the new stream")
+    await wait_for(lambda: ("load", OTHER) in services.history.calls, "load of the new stream")
     assert not [t for name, t in services.manager.calls if name == "set_topics"]
     pushed = [c for c in scripts(user_page) if c.startswith("history.pushState")]
     assert pushed and f"streams={STREAM},{OTHER}" in pushed[-1] and "range=7d" in pushed[-1]
@@ -167,7 +168,7 @@ async def test_a_stream_beyond_the_topics_is_subscribed_too(
 ) -> None:
     """Following one stream, a tab that shows another subscribes to it as well."""
     await user_page.open(f"/?streams={OTHER}")
-    await until(
+    await wait_for(
         lambda: ("set_topics", (STREAM, OTHER)) in services.manager.calls, "the wider subscription"
     )
 
@@ -211,7 +212,7 @@ async def test_history_error_banner_retries(user_page: User, services: FakeServi
     assert not user_page.find(kind=ui.label, content=message).elements.pop().props.get("innerHTML")
     services.history.on_load = "error"
     user_page.find("Retry").click()
-    await until(lambda: ("retry", STREAM) in services.history.calls, "retry")
+    await wait_for(lambda: ("retry", STREAM) in services.history.calls, "retry")
     await user_page.should_see("Retry failed again", retries=WAIT)
     services.history.on_load = "loading"
     user_page.find("Retry").click()
@@ -254,7 +255,7 @@ async def test_grid_sends_a_cell_only_when_what_it_shows_changes(
     def resets() -> list[str]:
         return [c for c in scripts(user_page) if c.startswith("StatusGrid.reset")]
 
-    await until(lambda: bool(resets()), "the whole grid")
+    await wait_for(lambda: bool(resets()), "the whole grid")
     reset = resets()[0]
     cells = json.loads("[" + reset.split(",", 1)[1].rsplit(")", 1)[0] + "]")[1]
     index = [c[0] for c in cells].index(STREAM)
@@ -267,6 +268,6 @@ async def test_grid_sends_a_cell_only_when_what_it_shows_changes(
     services.health.tick()
     services.streams.add_events([live_event(STREAM, now_ms - 1000, 70.3)])
     services.health.tick()
-    await until(lambda: bool(updates()), "an update")
+    await wait_for(lambda: bool(updates()), "an update")
     sent = [json.loads("[" + u.split(",", 1)[1].rsplit(")", 1)[0] + "]")[0] for u in updates()]
     assert sent == [[[index, 2, "70.3", None]]]

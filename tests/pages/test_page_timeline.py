@@ -18,8 +18,15 @@ from nicegui.testing import User
 
 from app.protocol import iso_utc
 from tests.pages import dashboard_state
-from tests.pages.dashboard_state import OTHER, STREAM, FakeServices, make_services, seed_history
-from tests.pages.sent import calls, emit, until
+from tests.pages.dashboard_state import (
+    OTHER,
+    STREAM,
+    FakeServices,
+    make_services,
+    seed_history,
+    wait_for,
+)
+from tests.pages.sent import calls, emit
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
 
@@ -57,7 +64,7 @@ def layer(user: User) -> list[str]:
 async def opened(user: User) -> list[dict[str, Any]]:
     """Open ``/`` and return the events of the timeline's first reset."""
     await user.open("/")
-    await until(lambda: bool(calls(user, "Timeline.reset")), "the timeline's first reset")
+    await wait_for(lambda: bool(calls(user, "Timeline.reset")), "the timeline's first reset")
     events: list[dict[str, Any]] = calls(user, "Timeline.reset")[0][1]
     return events
 
@@ -69,13 +76,13 @@ async def test_events_reach_the_tab_once_then_as_deltas(services: FakeServices, 
     assert sorted(e["id"] for e in events) == ["a", "b"]
     first = next(e for e in events if e["id"] == "a")
     assert first["icon"] == "campaign" and first["expected"] == "\u2191 increase, high"
-    await until(lambda: layer(user) == ["event:a", "event:b"], "markers of both events")
+    await wait_for(lambda: layer(user) == ["event:a", "event:b"], "markers of both events")
     services.external.add([ext("c", 5), ext("b", 30)], "state")
-    await until(lambda: bool(calls(user, "Timeline.update")), "the delta")
+    await wait_for(lambda: bool(calls(user, "Timeline.update")), "the delta")
     (update,) = calls(user, "Timeline.update")
     assert [e["id"] for e in update[1]] == ["b", "c"], "b changed (a second source), c is new"
     assert len(calls(user, "Timeline.reset")) == 1
-    await until(lambda: layer(user) == ["event:a", "event:b", "event:c"], "the new marker")
+    await wait_for(lambda: layer(user) == ["event:a", "event:b", "event:c"], "the new marker")
 
 
 async def test_filters_reach_the_cards_and_the_markers(services: FakeServices, user: User) -> None:
@@ -87,19 +94,19 @@ async def test_filters_reach_the_cards_and_the_markers(services: FakeServices, u
     (kinds,) = user.find(marker="timeline-type").elements
     assert isinstance(kinds, ui.select)
     kinds.value = ["product"]
-    await until(
+    await wait_for(
         lambda: [user_args[1] for user_args in calls(user, "Timeline.filter")] == [["product"]],
         "the type filter",
     )
-    await until(lambda: layer(user) == ["event:p"], "only the product marker")
+    await wait_for(lambda: layer(user) == ["event:p"], "only the product marker")
     (levels,) = user.find(marker="timeline-severity").elements
     assert isinstance(levels, ui.select)
     levels.value = ["info"]
-    await until(lambda: layer(user) == [], "no product event is info")
+    await wait_for(lambda: layer(user) == [], "no product event is info")
     (span,) = user.find(marker="timeline-range").elements
     assert isinstance(span, ui.toggle)
     span.value = "24 h"
-    await until(lambda: calls(user, "Timeline.filter")[-1][3] == 86_400_000, "the 24 h range")
+    await wait_for(lambda: calls(user, "Timeline.filter")[-1][3] == 86_400_000, "the 24 h range")
     assert layer(user) == [], "the range leaves the chart's markers alone"
 
 
@@ -140,17 +147,21 @@ async def test_a_card_click_highlights_and_charts_its_streams(
     await opened(user)
     (host,) = user.find(marker="timeline").elements
     emit(user, "timeline_focus", {"timeline": host.id, "id": "x"})
-    await until(
+    await wait_for(
         lambda: [OTHER, BOOKING] in [args[1] for args in calls(user, "StatusGrid.highlight")],
         "the grid highlight",
     )
     (select,) = user.find(marker="stream-select").elements
-    await until(lambda: select.value == [STREAM, OTHER, BOOKING], "the streams added to the chart")
-    await until(lambda: bool(calls(user, "Timeline.observed")), "the observed figures")
+    await wait_for(
+        lambda: select.value == [STREAM, OTHER, BOOKING], "the streams added to the chart"
+    )
+    await wait_for(lambda: bool(calls(user, "Timeline.observed")), "the observed figures")
     eid, rows = calls(user, "Timeline.observed")[-1][1:]
     assert eid == "x" and set(rows) == {OTHER, BOOKING}
     assert rows[BOOKING] == "no data during the event yet"
     assert " \u2192 " in rows[OTHER], "history on both sides of the event"
     emit(user, "timeline_focus", {"timeline": host.id, "id": "x"})
-    await until(lambda: calls(user, "StatusGrid.highlight")[-1][1] == [], "the highlight cleared")
+    await wait_for(
+        lambda: calls(user, "StatusGrid.highlight")[-1][1] == [], "the highlight cleared"
+    )
     assert calls(user, "Timeline.focus")[-1][1] is None
