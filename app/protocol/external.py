@@ -14,13 +14,12 @@ of any of them, so a bad item costs only itself, and says what it found:
   ``expectedImpact`` or ``duration`` of the wrong shape.
 
 A ``duration`` is a number of seconds (the embedded simulator) or a text such as
-``"3 hours"``, ``"45 min"``, ``"2h"`` or ``"PT1H30M"`` (the original server writes words);
-anything else, such as ``"1-6 hours"``, is kept as text and gives no length.
+``"3 hours"``, ``"45 min"`` or ``"2h"`` (the original server writes words), read like a
+scenario's; anything else, such as ``"1-6 hours"``, is kept as text and gives no length.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +29,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from app.protocol.models import ISO_PREFIX
+from app.protocol.scenarios import parse_duration
 from app.protocol.timestamps import datetime_ms
 from app.protocol.topics import is_stream_name
 
@@ -45,6 +45,7 @@ MAX_LINK: Final = 2000
 MAX_WORD: Final = 40
 """Cap of the one-word fields: type, severity, direction, magnitude, icon, duration text."""
 MAX_STREAMS: Final = 50
+MAX_DURATION_S: Final = 366 * 86_400
 ELLIPSIS: Final = "\u2026"
 
 RejectKind = Literal["not_an_object", "missing_id", "bad_id", "bad_timestamp", "bad_event"]
@@ -60,15 +61,6 @@ NoteKind = Literal[
 
 _ISO = re.compile(ISO_PREFIX)
 _DATETIME: TypeAdapter[datetime] = TypeAdapter(datetime)
-_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
-_WORDS = re.compile(
-    r"^\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$",
-    re.IGNORECASE,
-)
-_ISO_DURATION = re.compile(
-    r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$",
-    re.IGNORECASE,
-)
 _UNSAFE_IN_LINK = re.compile(r"[\x00-\x20\x7f\\]")
 
 
@@ -278,30 +270,19 @@ def _impact(value: Any, notes: list[NoteKind]) -> Impact | None:
 
 
 def _duration(value: Any, notes: list[NoteKind]) -> tuple[int | None, str | None]:
-    """``(ms, text)``: a number is seconds; a text is read if it can be, kept either way."""
+    """``(ms, text)``: a number is seconds; a text is read if it can be
+    (:func:`app.protocol.scenarios.parse_duration`, the one reader of durations), and kept
+    either way."""
     if value is None:
         return None, None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         notes.append("bad_duration")
         return None, None
+    seconds = parse_duration(value)
+    usable = seconds is not None and 0 < seconds <= MAX_DURATION_S
+    ms = int(seconds * 1000) if usable and seconds is not None else None
     if isinstance(value, str):
-        return duration_ms(value), clip(value, MAX_WORD)
-    seconds = float(value)
-    if not math.isfinite(seconds) or seconds < 0 or seconds > 366 * 86_400:
+        return ms, clip(value, MAX_WORD)
+    if ms is None:
         notes.append("bad_duration")
-        return None, None
-    return int(seconds * 1000), None
-
-
-def duration_ms(text: str) -> int | None:
-    """Milliseconds of ``"3 hours"``, ``"45 min"``, ``"2h"``, ``"PT1H30M"``; else None."""
-    words = _WORDS.match(text)
-    if words:
-        seconds = float(words.group(1)) * _UNITS[words.group(2)[0].lower()]
-    else:
-        iso = _ISO_DURATION.match(text.strip())
-        if not iso or not any(iso.groups()):
-            return None
-        d, h, m, s = (float(g) if g else 0.0 for g in iso.groups())
-        seconds = d * 86_400 + h * 3600 + m * 60 + s
-    return int(seconds * 1000) if 0 < seconds <= 366 * 86_400 else None
+    return ms, None

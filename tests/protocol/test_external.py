@@ -11,7 +11,6 @@ from app.protocol import ExternalEvent
 from app.protocol.external import (
     MAX_DESCRIPTION,
     MAX_TITLE,
-    duration_ms,
     read_external,
     safe_link,
 )
@@ -156,16 +155,13 @@ def test_impact_streams_that_are_no_names_are_left_out() -> None:
         ("45 min", 45 * 60_000),
         ("2h", 2 * 3_600_000),
         ("1.5 days", 36 * 3_600_000),
-        ("PT1H30M", 90 * 60_000),
-        ("P1D", 86_400_000),
         ("1-6 hours", None),
         ("soon", None),
-        ("P", None),
+        ("-2 h", None),
     ],
 )
 def test_durations_in_words(text: str, ms: int | None) -> None:
     """The original server writes durations in words; unreadable ones give no length."""
-    assert duration_ms(text) == ms
     item = read_external(good(expectedImpact={"duration": text})).item
     assert item is not None and item.impact is not None
     assert item.impact.duration_ms == ms and item.impact.duration_text == text
