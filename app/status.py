@@ -14,6 +14,8 @@ import os
 import time
 from typing import Any
 
+from nicegui import Client
+
 from app.protocol import iso_utc
 from app.services import Services
 from app.stores.gaps import describe, outcome
@@ -149,12 +151,18 @@ def _iso_ms(ms: int | None) -> str | None:
 
 
 def process_figures() -> dict[str, Any]:
-    """Soak figures: asyncio tasks of the running loop (None off-loop) and resident memory."""
+    """Soak figures: asyncio tasks of the running loop (None off-loop), resident memory and
+    the browser tabs whose socket is connected to this process right now (viewers)."""
     try:
         tasks: int | None = len(asyncio.all_tasks())
     except RuntimeError:  # no running loop in this thread
         tasks = None
-    return {"tasks": tasks, "rssBytes": _rss_bytes()}
+    return {"tasks": tasks, "rssBytes": _rss_bytes(), "viewers": viewers()}
+
+
+def viewers() -> int:
+    """Page clients with a live socket (a tab that is open and connected, not one loading)."""
+    return sum(1 for client in list(Client.instances.values()) if client.has_socket_connection)
 
 
 def _rss_bytes() -> int | None:

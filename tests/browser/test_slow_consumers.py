@@ -125,6 +125,11 @@ def chart_length(page: Page) -> int:
             page.wait_for_function(CHART, timeout=30_000, polling=100)
 
 
+def viewers(dash: Process) -> int:
+    """Tabs with a live socket, as the status API counts them."""
+    return int(status(dash)["process"]["viewers"])
+
+
 def _open(browser: Browser, url: str) -> tuple[BrowserContext, Page]:
     context = browser.new_context(viewport={"width": 1200, "height": 800})
     page = context.new_page()
@@ -149,6 +154,7 @@ def test_frozen_tab_does_not_slow_ingestion(browser: Browser, fast_dashboard: Pr
             pages.append(page)
         for page in pages:
             page.wait_for_function(CHART, timeout=120_000, polling=100)
+        wait_until(lambda: viewers(dash) == TABS, 30, f"the status counts {TABS} viewers")
 
         frozen = pages[-1]
         cdp = frozen.context.new_cdp_session(frozen)
@@ -168,6 +174,7 @@ def test_frozen_tab_does_not_slow_ingestion(browser: Browser, fast_dashboard: Pr
     finally:
         for context in contexts:
             context.close()
+    wait_until(lambda: viewers(dash) == 0, 30, "closed tabs are no longer counted as viewers")
 
     report = {
         "simRate": float(SIM_RATE),

@@ -6,6 +6,7 @@ import asyncio
 import json
 import struct
 import time
+from collections.abc import Callable
 
 import pytest
 from websockets.asyncio.client import connect
@@ -96,20 +97,41 @@ async def test_a_slow_client_is_closed_without_slowing_the_others() -> None:
     ):
         await slow.send(json.dumps({"type": "subscribe", "topics": ["*"]}))
         await fast.send(json.dumps({"type": "subscribe", "topics": ["*"]}))
-        frames = 0
-        async with asyncio.timeout(TIMEOUT * 2):
-            while len(srv.sim.engine.subscribers) > 1:
-                await fast.recv()
-                frames += 1
-        assert frames > 10
-        with pytest.raises(ConnectionClosed) as closed:
+        kinds: list[str] = []
+        frame = asyncio.Event()
+
+        async def keep_reading() -> None:
+            # The fast client reads all along, also while the test drains the slow one.
+            try:
+                async for message in fast:
+                    kinds.append(json.loads(message)["type"])
+                    frame.set()
+            finally:
+                frame.set()  # a closed reader wakes the waits, which then see it done
+
+        async def until(condition: Callable[[], bool]) -> None:
+            while not condition():  # checked again at each frame the fast client reads
+                frame.clear()
+                await frame.wait()
+
+        reader = asyncio.create_task(keep_reading())
+        try:
+            async with asyncio.timeout(TIMEOUT * 2):
+                await until(lambda: len(srv.sim.engine.subscribers) <= 1)
+            assert len(kinds) > 10
+            with pytest.raises(ConnectionClosed) as closed:
+                async with asyncio.timeout(TIMEOUT):
+                    while True:
+                        await slow.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+            seen = len(kinds)
             async with asyncio.timeout(TIMEOUT):
-                while True:
-                    await slow.recv()
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
-        async with asyncio.timeout(TIMEOUT):
-            for _ in range(20):
-                assert json.loads(await fast.recv())["type"] in ("event", "batch")
+                await until(lambda: len(kinds) >= seen + 20 or reader.done())
+            assert not reader.done(), "the reading client was closed too"
+            assert set(kinds[seen:]) <= {"event", "batch"}
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
 
 
 @pytest.mark.parametrize("interval", [PING])
