@@ -260,9 +260,16 @@ class TimelinePanel:
         return self.timeline.pending
 
     def push(self) -> None:
-        """New or changed events to the cards and to the chart's markers."""
+        """New or changed events to the cards, the count beside the title and the chart's
+        markers, together (the count never disagrees with the cards' "N of M shown")."""
         self.timeline.push()
+        self._count()
         self._annotate()
+
+    def _count(self) -> int:
+        count = len(self._services.external)
+        set_text(self.count, f"{count} in memory" if count else "")
+        return count
 
     def filters(self) -> tuple[list[str] | None, list[str] | None, int]:
         kinds = [k for k in self.kinds.value or [] if isinstance(k, str)] or None
@@ -271,9 +278,7 @@ class TimelinePanel:
 
     def refresh(self) -> None:
         """The count and the note on where events come from; the focused card's figures."""
-        store = self._services.external
-        count = len(store)
-        set_text(self.count, f"{count} in memory" if count else "")
+        count = self._count()
         loads = [self._services.history.state(s).status for s in self._services.health.followed()]
         note = context_note(
             count, self._services.state_poller.status, "loaded" in loads, time.time()

@@ -79,6 +79,9 @@ async def test_events_reach_the_tab_once_then_as_deltas(services: FakeServices, 
     await wait_for(lambda: layer(user) == ["event:a", "event:b"], "markers of both events")
     services.external.add([ext("c", 5), ext("b", 30)], "state")
     await wait_for(lambda: bool(calls(user, "Timeline.update")), "the delta")
+    (count,) = user.find(marker="timeline-count").elements
+    assert isinstance(count, ui.label)
+    assert count.text == "3 in memory", "the count goes with the cards, not a second later"
     (update,) = calls(user, "Timeline.update")
     assert [e["id"] for e in update[1]] == ["b", "c"], "b changed (a second source), c is new"
     assert len(calls(user, "Timeline.reset")) == 1
