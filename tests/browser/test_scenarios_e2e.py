@@ -67,6 +67,13 @@ def test_start_and_stop_from_the_panel(context: BrowserContext, dashboard: Proce
         page.wait_for_function(f"() => ({CRITICAL_POINTS})() > {before}", timeout=30_000)
         assert "Scenario Exam season surge (running)" in page.evaluate(BANDS)
         assert status(dashboard)["scenario"]["active"]["id"] == "exam-season-surge"
+        # The start's own external event: a timeline card and a band of its duration.
+        card = page.locator(".dash-event", has_text="Exam season surge").first
+        card.wait_for(timeout=10_000)
+        assert "from scenario" in card.inner_text()
+        page.wait_for_function(
+            f"() => ({BANDS})().includes('\\u{{1f393}} Exam season surge')", timeout=10_000
+        )
         page.screenshot(path=str(ARTIFACTS / "scenario-running.png"))
 
         page.get_by_role("button", name="Stop").click()
