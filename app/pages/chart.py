@@ -43,7 +43,8 @@ def preset_window(preset: str, newest_ms: int | None) -> tuple[int, int] | None:
 
 def _zoom() -> list[dict[str, Any]]:
     common: dict[str, Any] = {"xAxisIndex": 0, "filterMode": "filter", "start": 0, "end": 100}
-    slider = {"type": "slider", "height": 22, "bottom": 8, **common}
+    # No data shadow in the slider: ECharts redraws it from every point on each update.
+    slider = {"type": "slider", "height": 22, "bottom": 8, "showDataShadow": False, **common}
     return [{"type": "inside", **common}, slider]
 
 
