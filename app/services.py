@@ -57,6 +57,9 @@ class Services:
     simulator: Simulator | None = None
     facts: StreamFacts = field(default_factory=StreamFacts.packaged)
     wait_until_serving: Callable[[], Awaitable[None]] | None = None
+    before_rest_of_seed: Callable[[], Awaitable[None]] | None = None
+    """What the seed's last step (every other stream's whole window) waits for; the app
+    makes it the first tab's connection, for at most a few seconds."""
     prune_interval_s: float = 60.0
     health_interval_s: float = 0.5
     scenario_clock_s: float = 1.0
@@ -146,7 +149,10 @@ class Services:
     async def _start_clients(self) -> None:
         if self.wait_until_serving is not None:
             await self.wait_until_serving()
-        self.history.start(first=[self.facts.default_stream(self.settings.topics)])
+        self.history.start(
+            first=[self.facts.default_stream(self.settings.topics)],
+            before_rest=self.before_rest_of_seed,
+        )
         await self.state_poller.start()
         self.scenarios.request_refresh(with_list=True)
         await self.manager.start()

@@ -94,13 +94,18 @@ class HistoryLoader:
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    def start(self, first: Sequence[str] = ()) -> None:
+    def start(
+        self,
+        first: Sequence[str] = (),
+        before_rest: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         """Start the background task and request the seed; call from the event loop.
 
         The seed comes in steps, so a page is useful before a big seed is parsed: the whole
         window of the ``first`` streams (the ones the page opens on), then (with
         ``preview``) the last :data:`PREVIEW` of every other stream (the grid's current
-        values), then the whole window of those others.
+        values), then, once ``before_rest()`` returns, the whole window of those others
+        (the app waits there for the first tab, which that parse would slow down).
         """
         if self._task is not None:
             raise RuntimeError("HistoryLoader.start() called twice")
@@ -109,15 +114,19 @@ class HistoryLoader:
         self._unsubscribe = self._store.on_gap(lambda _gap: wake.set())
         self._task = asyncio.create_task(self._run(), name="history-loader")
         if self.streams:
-            self._seed = asyncio.ensure_future(self._seed_in_steps(first))
+            self._seed = asyncio.ensure_future(self._seed_in_steps(first, before_rest))
 
-    async def _seed_in_steps(self, first: Sequence[str]) -> bool:
+    async def _seed_in_steps(
+        self, first: Sequence[str], before_rest: Callable[[], Awaitable[None]] | None
+    ) -> bool:
         head = tuple(s for s in dict.fromkeys(first) if s in self.streams)
         rest = tuple(s for s in self.streams if s not in head)
         loaded = await self._enqueue(head, force=True) if head else True
         if rest:
             if self._preview_first:
                 await self._enqueue(rest, force=True, preview=True)
+            if before_rest is not None:
+                await before_rest()
             loaded = await self._enqueue(rest, force=True) and loaded
         return loaded
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from app.backoff import BackoffPolicy
@@ -73,6 +75,34 @@ async def test_seed_comes_in_steps_and_never_fetches_a_point_twice(store: Stream
     ]
     assert store.duplicates_dropped == 0
     assert store.stats(STREAM).history_points == store.stats(OTHER).history_points == 288
+
+
+async def test_the_rest_of_the_seed_waits_for_its_gate(store: StreamStore) -> None:
+    """The first stream and the preview come at once; the rest of the window only after
+    ``before_rest`` returns (the app opens it when the first tab connects)."""
+    source = FakeSource()
+    loader = HistoryLoader(
+        source, store, (STREAM, OTHER), history_days=1, clock=clock,
+        backoff=BackoffPolicy(jitter=0.0), sleep=Sleeps(), preview=True,
+    )  # fmt: skip
+    gate, waiting = asyncio.Event(), asyncio.Event()
+
+    async def before_rest() -> None:
+        waiting.set()
+        await gate.wait()
+
+    loader.start(first=[STREAM], before_rest=before_rest)
+    try:
+        async with asyncio.timeout(5):
+            await waiting.wait()
+        assert [call[2] for call in source.calls] == [(STREAM,), (OTHER,)]  # first, preview
+        assert store.stats(OTHER).history_points == 12  # the last hour: grid values
+        gate.set()
+        assert await loader.wait_seeded()
+    finally:
+        await loader.stop()
+    assert [call[2] for call in source.calls] == [(STREAM,), (OTHER,), (OTHER,)]
+    assert store.stats(OTHER).history_points == 288
 
 
 async def test_external_events_of_history_answers_go_to_their_store(store: StreamStore) -> None:
