@@ -4,6 +4,7 @@ table the committed run's."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from benchmarks.readme import README, RESULTS, expected_readme
@@ -32,3 +33,12 @@ def test_readme_benchmark_table_is_the_committed_run() -> None:
     readme = README.read_text("utf-8")
     results = json.loads(RESULTS.read_text("utf-8"))
     assert readme == expected_readme(readme, results), "run: python -m benchmarks.readme"
+
+
+def test_readme_images_and_local_links_exist() -> None:
+    """Every screenshot and file the README links to is in the repository."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    targets = re.findall(r"\]\(((?:docs|deploy|scripts|benchmarks|app|tests)/[^)#\s]+)\)", readme)
+    assert any(t.endswith(".png") for t in targets), "the README shows a screenshot"
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert not missing, f"the README links to missing files: {missing}"
