@@ -49,14 +49,14 @@ def _zoom() -> list[dict[str, Any]]:
 
 
 def chart_options() -> dict[str, Any]:
-    """The ECharts option without data: the axes, legend, tooltip and zoom (series come from
-    ``livechart.js``, colours from the page's theme)."""
+    """The ECharts option without data: the axes, tooltip and zoom (series, and the legend
+    in HTML, come from ``livechart.js``, colours from the page's theme)."""
     return {
         "animation": False,
         "backgroundColor": "transparent",
         "useUTC": True,
         "grid": {"left": 56, "right": 20, "top": 36, "bottom": 64},
-        "legend": {"top": 4, "left": 56, "right": 12, "type": "scroll"},
+        "legend": {"show": False},  # drawn in HTML by livechart.js
         "tooltip": {"trigger": "axis", ":formatter": "LiveChart.tooltip"},
         "xAxis": {"type": "time", "axisLabel": {"hideOverlap": True}, "splitLine": {"show": False}},
         "yAxis": {

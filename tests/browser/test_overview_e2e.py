@@ -98,6 +98,7 @@ def test_click_and_multi_select_change_chart_and_url(
         ".filter((s) => s && s.id.startsWith('line:')).map((s) => s.color)"
     )
     assert len(set(colors)) == 2, "each stream its own colour"
+    _legend_names_and_switches_lines(page, colors)
     pressed = page.evaluate(
         "() => [...document.querySelectorAll('.dash-cell[aria-pressed=true]')]"
         ".map((c) => c.dataset.stream)"
@@ -115,6 +116,35 @@ def test_click_and_multi_select_change_chart_and_url(
         f"() => ({SERIES})().filter((id) => id.startsWith('line:')).length === 2",
         timeout=30_000,
     )
+
+
+LEGEND = (
+    "() => [...document.querySelectorAll('.dash-legend-item')].map((i) => [i.textContent,"
+    " i.getAttribute('aria-pressed'), getComputedStyle(i.firstChild).backgroundColor])"
+)
+POINTS = (
+    f"(id) => getElement({CHART_ID}).chart.getOption().series.find((s) => s && s.id === id)"
+    ".data.length"
+)
+
+
+def _legend_names_and_switches_lines(page: Page, colors: list[str]) -> None:
+    """The HTML legend names each line in its colour; a click switches one off and on."""
+    legend = page.evaluate(LEGEND)
+    assert [name for name, _, _ in legend] == [
+        "session.booking.requested",
+        "support.ticket.created",
+    ], "one entry per line, no warning/critical entries with two streams"
+    assert all(pressed == "true" for _, pressed, _ in legend)
+    assert len({swatch for _, _, swatch in legend}) == len(set(colors)) == 2
+    line = "line:support.ticket.created"
+    entry = page.locator(".dash-legend-item", has_text="support.ticket.created")
+    entry.click()
+    page.wait_for_function(f"() => ({POINTS})('{line}') === 0", timeout=10_000)
+    assert entry.get_attribute("aria-pressed") == "false"
+    entry.click()
+    page.wait_for_function(f"() => ({POINTS})('{line}') > 0", timeout=10_000)
+    assert entry.get_attribute("aria-pressed") == "true"
 
 
 def test_free_zoom_unlights_the_preset(context: BrowserContext, dashboard: Process) -> None:

@@ -21,6 +21,7 @@
         view: { follow: true, width: null, start: null, end: null },
         presetActive: true,
         layers: new Map(), // annotation layer -> wire items (see app/pages/annotations.py)
+        off: new Set(), // legend entries switched off: series keys, "warning", "critical"
         layoutChanged: true, // series added or removed: replace them (a full draw)
         full: true, // the next draw sends the whole option, not only changed points
         chart: null,
@@ -160,7 +161,6 @@
     return {
       useUTC: DashPrefs.tz === "utc",
       textStyle: { color: text },
-      legend: { textStyle: { color: text } },
       xAxis: { axisLine: { lineStyle: { color: muted } }, axisLabel: { color: text } },
       yAxis: { axisLabel: { color: text }, nameTextStyle: { color: muted }, splitLine: { lineStyle: { color: grid } } },
       tooltip: { backgroundColor: css("--dash-panel"), borderColor: css("--dash-border"), textStyle: { color: text } },
@@ -187,7 +187,7 @@
         id: `line:${key}`,
         name: s.name,
         type: "line",
-        data: s.line,
+        data: state.off.has(key) ? [] : s.line,
         encode: { x: 0, y: 1 },
         showSymbol: false,
         connectNulls: false,
@@ -197,8 +197,8 @@
         markLine: i === 0 ? BASELINE : null,
       });
       if (single) {
-        out.push(marks(`warning:${key}`, "warning", "#f59e0b", 6, s.warning));
-        out.push(marks(`critical:${key}`, "critical", "#ef4444", 8, s.critical));
+        out.push(marks(`warning:${key}`, "warning", MARKS.warning, 6, state.off.has("warning") ? [] : s.warning));
+        out.push(marks(`critical:${key}`, "critical", MARKS.critical, 8, state.off.has("critical") ? [] : s.critical));
       }
     });
     out.push(annotationSeries(state)); // last: series[0] stays the first stream's line
@@ -281,6 +281,65 @@
     return { id, name, type: "scatter", data, symbolSize: size, color, large: true, largeThreshold: 2000, z: 3 };
   }
 
+  // The legend is HTML over the chart's top margin, not ECharts' own: ECharts lays its legend
+  // out again on every update (about a quarter of a redraw here), this one changes only
+  // with the streams shown. A click switches a line (or the warning/critical marks) off and
+  // on. Names are text (textContent), never markup.
+  const MARKS = { warning: TONES.warning, critical: TONES.critical };
+
+  function legendHost(chart, state) {
+    const dom = chart.getDom();
+    const box = dom && dom.parentElement;
+    if (!box) return null;
+    let host = box.querySelector(":scope > .dash-legend");
+    if (!host) {
+      host = document.createElement("div");
+      host.className = "dash-legend";
+      host.setAttribute("role", "group");
+      host.setAttribute("aria-label", "Legend: click an entry to hide or show it");
+      host.addEventListener("click", (event) => {
+        const item = event.target.closest(".dash-legend-item");
+        if (!item || !host.contains(item)) return;
+        const key = item.dataset.key;
+        if (state.off.has(key)) state.off.delete(key);
+        else state.off.add(key);
+        state.full = true;
+        render(state.chart, state);
+      });
+      box.appendChild(host);
+    }
+    return host;
+  }
+
+  function legendItem(key, label, color, kind, off) {
+    const item = document.createElement("button");
+    item.type = "button";
+    item.className = `dash-legend-item dash-legend-${kind}`;
+    item.dataset.key = key;
+    item.setAttribute("aria-pressed", off ? "false" : "true");
+    item.title = off ? `Show ${label}` : `Hide ${label}`;
+    const swatch = document.createElement("span");
+    swatch.className = "dash-legend-swatch";
+    swatch.style.background = color;
+    const name = document.createElement("span");
+    name.textContent = label;
+    item.append(swatch, name);
+    return item;
+  }
+
+  function renderLegend(chart, state) {
+    const host = legendHost(chart, state);
+    if (!host) return;
+    const items = state.order.map((key) => {
+      const s = state.series.get(key);
+      return legendItem(key, s.name, s.color, "line", state.off.has(key));
+    });
+    if (state.order.length === 1) {
+      for (const kind of ["warning", "critical"]) items.push(legendItem(kind, kind, MARKS[kind], "mark", state.off.has(kind)));
+    }
+    host.replaceChildren(...items);
+  }
+
   // A full draw sends the whole option (look, legend, every series, annotations); it follows
   // a change of layout, look, annotations or window. Appends draw only the series whose
   // points changed and the window: ECharts then re-reads those alone, which cut a 7-day
@@ -292,8 +351,8 @@
     }
     const option = look();
     option.series = seriesOption(state);
-    option.legend.data = option.series.filter((s) => s.id !== "annotations").map((s) => s.name);
     option.dataZoom = windowOption(state);
+    renderLegend(chart, state);
     const replace = state.layoutChanged;
     state.layoutChanged = false;
     state.full = false;
@@ -309,10 +368,10 @@
     const single = state.order.length === 1;
     state.order.forEach((key) => {
       const s = state.series.get(key);
-      if (s.lineDirty) out.push({ id: `line:${key}`, data: s.line });
+      if (s.lineDirty && !state.off.has(key)) out.push({ id: `line:${key}`, data: s.line });
       if (single && s.marksDirty) {
-        out.push({ id: `warning:${key}`, data: s.warning });
-        out.push({ id: `critical:${key}`, data: s.critical });
+        if (!state.off.has("warning")) out.push({ id: `warning:${key}`, data: s.warning });
+        if (!state.off.has("critical")) out.push({ id: `critical:${key}`, data: s.critical });
       }
       s.lineDirty = false;
       s.marksDirty = false;
@@ -399,6 +458,7 @@
         }
         state.series = next;
         state.order = list.map((item) => item.key);
+        for (const key of [...state.off]) if (!next.has(key) && !(key in MARKS)) state.off.delete(key);
         state.layoutChanged = true;
         render(el.chart, state);
       });
