@@ -38,7 +38,6 @@ HOOK_JS = """(() => {
   // Points older than the window's start (set by Python once the dashboard is steady) are
   // not counted; until then nothing is.
   const from = () => (window.__benchFrom === undefined ? Infinity : window.__benchFrom);
-  let arr = null;
   let last = -Infinity;
   const install = () => {
     const host = document.querySelector('[_echarts_instance_]');
@@ -61,9 +60,10 @@ HOOK_JS = """(() => {
       const data = s && s.data;
       if (Array.isArray(data) && data.length) {
         const newest = data[data.length - 1][0];
-        if (data !== arr) {
-          arr = data;  // a reset: the whole series, not new points
-        } else {
+        // The first draw is the whole series, not new points; after it, points newer than
+        // the newest drawn so far are new (a line past 4,000 points reaches ECharts reduced,
+        // as a new array each time, its newest point always kept).
+        if (last !== -Infinity) {
           const fresh = [];
           for (let i = data.length - 1; i >= 0 && data[i][0] > last; i--) {
             if (data[i][0] >= from()) fresh.push(data[i][0]);

@@ -24,6 +24,7 @@ def chart_ready(min_points: int = 1) -> str:
 
 CHART_LENGTH = (
     f"() => {{ const el = {CHART}; const c = el && getElement({CHART_ID});"
-    f" return c && c.chart ? {LINE}.length : 0; }}"
+    f" return c && c.chart && window.LiveChart ? LiveChart.points({CHART_ID}) : 0; }}"
 )
-"""Points of the first line, 0 while there is no chart."""
+"""Points the tab holds for the first line (ECharts gets a reduced line past 4,000), 0
+while there is no chart."""

@@ -113,6 +113,81 @@
       state.presetActive = false;
       emitEvent("chart_zoom", { chart: state.id });
     }
+    let long = false;
+    state.series.forEach((s) => {
+      if (s.line.length > DETAIL_LIMIT) s.lineDirty = long = true;
+    });
+    if (long && state.chart) scheduleRender(state.chart, state); // finer points for the new window
+  }
+
+  // What ECharts gets of a line. ECharts reads every point it is given on every redraw, so a
+  // line longer than DETAIL_LIMIT (a busy stream after hours of live events) is reduced: in
+  // the window on screen to the lowest and the highest point of each pixel column (at most
+  // two points a pixel, spikes kept), outside it to those of every fourth pixel's width (for
+  // panning until the next redraw). Breaks (null values) and the first and last points are
+  // always kept; points are the line's own, so tooltips show real values. Zooming in redraws
+  // from the raw points the tab holds.
+  const DETAIL_LIMIT = 4000;
+
+  function firstAtOrAfter(line, ts) {
+    let lo = 0;
+    let hi = line.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (line[mid][0] < ts) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  function reduceInto(out, line, i0, i1, columns) {
+    if (i1 <= i0) return;
+    const from = line[i0][0];
+    const width = Math.max(1, (line[i1 - 1][0] - from) / columns);
+    let column = -1;
+    let lo = null;
+    let hi = null;
+    const flush = () => {
+      if (lo === null) return;
+      if (lo === hi) out.push(lo);
+      else if (lo[0] <= hi[0]) out.push(lo, hi);
+      else out.push(hi, lo);
+      lo = hi = null;
+    };
+    for (let i = i0; i < i1; i += 1) {
+      const p = line[i];
+      if (p[1] === null) {
+        flush();
+        out.push(p);
+        continue;
+      }
+      const c = Math.floor((p[0] - from) / width);
+      if (c !== column) {
+        flush();
+        column = c;
+      }
+      if (lo === null || p[1] < lo[1]) lo = p;
+      if (hi === null || p[1] > hi[1]) hi = p;
+    }
+    flush();
+  }
+
+  function shownLine(state, s) {
+    const line = s.line;
+    if (line.length <= DETAIL_LIMIT) return line;
+    const view = state.view;
+    const px = Math.max(100, (state.chart ? state.chart.getWidth() : 1200) - 76); // grid left + right
+    const n = line.length;
+    const start = view.width != null ? firstAtOrAfter(line, view.start) : 0;
+    const end = view.width != null ? firstAtOrAfter(line, view.end + 1) : n;
+    const a = Math.min(Math.max(1, start), n - 1); // [1, a) before the window
+    const b = Math.min(Math.max(a, end), n - 1); // [a, b) in it, [b, n - 1) after it
+    const out = [line[0]];
+    reduceInto(out, line, 1, a, Math.ceil(px / 4));
+    reduceInto(out, line, a, b, px);
+    reduceInto(out, line, b, n - 1, Math.ceil(px / 4));
+    out.push(line[n - 1]);
+    return out;
   }
 
   // Redraw after appends, at most every MIN_GAP_MS and with redraws taking no more than
@@ -187,7 +262,7 @@
         id: `line:${key}`,
         name: s.name,
         type: "line",
-        data: state.off.has(key) ? [] : s.line,
+        data: state.off.has(key) ? [] : shownLine(state, s),
         encode: { x: 0, y: 1 },
         showSymbol: false,
         connectNulls: false,
@@ -350,12 +425,13 @@
   // points changed and the window; the rest of the option stays as it was.
   function draw(chart, state) {
     if (!state.full && !state.layoutChanged) {
-      chart.setOption({ series: dirtySeries(state), dataZoom: windowOption(state) });
+      const dataZoom = windowOption(state); // first: a following window moves with new points
+      chart.setOption({ series: dirtySeries(state), dataZoom });
       return;
     }
     const option = look();
-    option.series = seriesOption(state);
     option.dataZoom = windowOption(state);
+    option.series = seriesOption(state);
     renderLegend(chart, state);
     const replace = state.layoutChanged;
     state.layoutChanged = false;
@@ -372,7 +448,7 @@
     const single = state.order.length === 1;
     state.order.forEach((key) => {
       const s = state.series.get(key);
-      if (s.lineDirty && !state.off.has(key)) out.push({ id: `line:${key}`, data: s.line });
+      if (s.lineDirty && !state.off.has(key)) out.push({ id: `line:${key}`, data: shownLine(state, s) });
       if (single && s.marksDirty) {
         if (!state.off.has("warning")) out.push({ id: `warning:${key}`, data: s.warning });
         if (!state.off.has("critical")) out.push({ id: `critical:${key}`, data: s.critical });
@@ -530,6 +606,13 @@
       else hidden.delete(key);
       saveHidden();
       relook();
+    },
+
+    /** Points the first line holds in the tab (before any reduction for drawing). */
+    points(id) {
+      const state = states.get(id);
+      const s = state && state.order.length ? state.series.get(state.order[0]) : null;
+      return s ? s.line.length : 0;
     },
 
     /** Whether an annotation (by key), or all of them (key null), is hidden. */
