@@ -21,7 +21,16 @@ __all__ = ["register_pages"]
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_URL = "/dashboard-static"
-SCRIPTS = ("prefs.js", "dom.js", "livechart.js", "statusgrid.js", "timeline.js")
+SCRIPTS = (
+    "prefs.js",
+    "dom.js",
+    "chartreduce.js",
+    "chartmarks.js",
+    "chartlegend.js",
+    "livechart.js",
+    "statusgrid.js",
+    "timeline.js",
+)
 STYLES = ("dashboard.css",)
 
 

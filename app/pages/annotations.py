@@ -3,7 +3,7 @@
 Several sources annotate the same chart, each in its own *layer* (the gap ledger, external
 events, the scenario's settling period...). A layer is replaced whole with
 :meth:`app.pages.chart.LiveChart.annotate`, and sent to the browser only when it changed;
-``static/livechart.js`` draws every layer as ECharts ``markArea`` / ``markLine`` items of
+``static/chartmarks.js`` draws every layer as ECharts ``markArea`` / ``markLine`` items of
 one extra series, whose labels are canvas text (never HTML). An annotation tied to streams
 shows only while one of them is on the chart; one the user hid (by key) stays hidden.
 """

@@ -56,7 +56,7 @@ def chart_options() -> dict[str, Any]:
         "backgroundColor": "transparent",
         "useUTC": True,
         "grid": {"left": 56, "right": 20, "top": 36, "bottom": 64},
-        "legend": {"show": False},  # drawn in HTML by livechart.js
+        "legend": {"show": False},  # drawn in HTML by chartlegend.js
         "tooltip": {"trigger": "axis", ":formatter": "LiveChart.tooltip"},
         "xAxis": {"type": "time", "axisLabel": {"hideOverlap": True}, "splitLine": {"show": False}},
         "yAxis": {

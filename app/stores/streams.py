@@ -293,11 +293,8 @@ class StreamStore:
 
     def _show_break(self, gap: Gap) -> None:
         """A null point inside the gap: ECharts breaks the line there."""
-        ts = marker_ts(gap)
-        key = marker_key(gap)
-        c = self._streams.get(gap.stream)
-        if c is None:
-            c = self._streams[gap.stream] = Column(self._cap)
+        ts, key = marker_ts(gap), marker_key(gap)
+        c = self._touch(gap.stream, {})
         if ts < self._cutoff_ms() or c.has(ts, key):
             return
         c.place(ts, NAN, SOURCE_BASE[Source.GAP], key)
@@ -305,9 +302,7 @@ class StreamStore:
         c.trim_front(None)
         self._commit([c])
 
-    # --- reads -----------------------------------------------------------------------------
-
-    @property
+    @property  # --- reads ---
     def version(self) -> int:
         """Global version, bumped by every write that changed some series."""
         return self._version

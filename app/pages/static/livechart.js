@@ -115,79 +115,9 @@
     }
     let long = false;
     state.series.forEach((s) => {
-      if (s.line.length > DETAIL_LIMIT) s.lineDirty = long = true;
+      if (s.line.length > ChartReduce.LIMIT) s.lineDirty = long = true;
     });
     if (long && state.chart) scheduleRender(state.chart, state); // finer points for the new window
-  }
-
-  // What ECharts gets of a line. ECharts reads every point it is given on every redraw, so a
-  // line longer than DETAIL_LIMIT (a busy stream after hours of live events) is reduced: in
-  // the window on screen to the lowest and the highest point of each pixel column (at most
-  // two points a pixel, spikes kept), outside it to those of every fourth pixel's width (for
-  // panning until the next redraw). Breaks (null values) and the first and last points are
-  // always kept; points are the line's own, so tooltips show real values. Zooming in redraws
-  // from the raw points the tab holds.
-  const DETAIL_LIMIT = 4000;
-
-  function firstAtOrAfter(line, ts) {
-    let lo = 0;
-    let hi = line.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (line[mid][0] < ts) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  function reduceInto(out, line, i0, i1, columns) {
-    if (i1 <= i0) return;
-    const from = line[i0][0];
-    const width = Math.max(1, (line[i1 - 1][0] - from) / columns);
-    let column = -1;
-    let lo = null;
-    let hi = null;
-    const flush = () => {
-      if (lo === null) return;
-      if (lo === hi) out.push(lo);
-      else if (lo[0] <= hi[0]) out.push(lo, hi);
-      else out.push(hi, lo);
-      lo = hi = null;
-    };
-    for (let i = i0; i < i1; i += 1) {
-      const p = line[i];
-      if (p[1] === null) {
-        flush();
-        out.push(p);
-        continue;
-      }
-      const c = Math.floor((p[0] - from) / width);
-      if (c !== column) {
-        flush();
-        column = c;
-      }
-      if (lo === null || p[1] < lo[1]) lo = p;
-      if (hi === null || p[1] > hi[1]) hi = p;
-    }
-    flush();
-  }
-
-  function shownLine(state, s) {
-    const line = s.line;
-    if (line.length <= DETAIL_LIMIT) return line;
-    const view = state.view;
-    const px = Math.max(100, (state.chart ? state.chart.getWidth() : 1200) - 76); // grid left + right
-    const n = line.length;
-    const start = view.width != null ? firstAtOrAfter(line, view.start) : 0;
-    const end = view.width != null ? firstAtOrAfter(line, view.end + 1) : n;
-    const a = Math.min(Math.max(1, start), n - 1); // [1, a) before the window
-    const b = Math.min(Math.max(a, end), n - 1); // [a, b) in it, [b, n - 1) after it
-    const out = [line[0]];
-    reduceInto(out, line, 1, a, Math.ceil(px / 4));
-    reduceInto(out, line, a, b, px);
-    reduceInto(out, line, b, n - 1, Math.ceil(px / 4));
-    out.push(line[n - 1]);
-    return out;
   }
 
   // Redraw after appends, at most every MIN_GAP_MS and with redraws taking no more than
@@ -262,7 +192,7 @@
         id: `line:${key}`,
         name: s.name,
         type: "line",
-        data: state.off.has(key) ? [] : shownLine(state, s),
+        data: state.off.has(key) ? [] : ChartReduce.shown(s.line, state.view, plotWidth(state)),
         encode: { x: 0, y: 1 },
         showSymbol: false,
         connectNulls: false,
@@ -272,35 +202,16 @@
         markLine: i === 0 ? BASELINE : null,
       });
       if (single) {
-        out.push(marks(`warning:${key}`, "warning", MARKS.warning, 6, state.off.has("warning") ? [] : s.warning));
-        out.push(marks(`critical:${key}`, "critical", MARKS.critical, 8, state.off.has("critical") ? [] : s.critical));
+        out.push(marks(`warning:${key}`, "warning", ChartLegend.MARKS.warning, 6, state.off.has("warning") ? [] : s.warning));
+        out.push(marks(`critical:${key}`, "critical", ChartLegend.MARKS.critical, 8, state.off.has("critical") ? [] : s.critical));
       }
     });
-    out.push(annotationSeries(state)); // last: series[0] stays the first stream's line
+    out.push(ChartMarks.series(state.layers, state.order, minBandMs(state))); // last: series[0] stays the first stream's line
     return out;
   }
 
-  // Annotations: bands (markArea) and markers (markLine) of every layer, on one extra series
-  // with no points. Labels are canvas text. Hidden keys are remembered in localStorage.
-  const TONES = { info: "#3b82f6", ok: "#10b981", warning: "#f59e0b", critical: "#ef4444", muted: "#94a3b8" };
-  const HIDDEN_KEY = "dash.hiddenAnnotations";
-  const hidden = new Set((() => {
-    try {
-      const stored = JSON.parse(localStorage.getItem(HIDDEN_KEY) || "[]");
-      return Array.isArray(stored) ? stored.filter((k) => typeof k === "string") : [];
-    } catch (_) {
-      return [];
-    }
-  })());
-  let allHidden = localStorage.getItem(`${HIDDEN_KEY}.all`) === "1";
-
-  function saveHidden() {
-    try {
-      localStorage.setItem(HIDDEN_KEY, JSON.stringify([...hidden].slice(-500)));
-      localStorage.setItem(`${HIDDEN_KEY}.all`, allHidden ? "1" : "0");
-    } catch (_) {
-      /* private mode: not remembered */
-    }
+  function plotWidth(state) {
+    return Math.max(100, (state.chart ? state.chart.getWidth() : 1200) - 76); // grid left + right
   }
 
   // A band narrower than 3 px (a 3 s reconnect on a 7-day chart) is widened to 3 px of the
@@ -310,114 +221,11 @@
     const view = state.view;
     const from = view.width != null ? view.start : first;
     const to = view.width != null ? view.end : last;
-    const plot = Math.max(100, (state.chart ? state.chart.getWidth() : 800) - 76); // grid left + right
-    return from !== null && to !== null && to > from ? ((to - from) / plot) * 3 : 1;
-  }
-
-  function annotationSeries(state) {
-    const bands = [];
-    const lines = [];
-    if (!allHidden) {
-      const shown = new Set(state.order);
-      const minMs = minBandMs(state);
-      state.layers.forEach((items) => {
-        for (const [key, kind, start, end, label, tone, streams] of items) {
-          if (hidden.has(key)) continue;
-          if (streams.length && !streams.some((s) => shown.has(s))) continue;
-          const color = TONES[tone] || TONES.info;
-          if (kind === 0) {
-            bands.push([
-              { name: label, xAxis: start, itemStyle: { color, opacity: 0.18 }, label: { color } },
-              { xAxis: Math.max(end, start + minMs) },
-            ]);
-            // An edge line too: a band a few pixels wide is easy to miss on a long range.
-            lines.push({ name: label, xAxis: start, lineStyle: { color, type: "dashed", width: 1 }, label: { color } });
-          } else {
-            lines.push({ name: label, xAxis: start, lineStyle: { color, type: "solid", width: 1.5 }, label: { color } });
-          }
-        }
-      });
-    }
-    const hoverLabel = { show: false, formatter: "{b}", fontSize: 11, overflow: "truncate", width: 260 };
-    return {
-      id: "annotations",
-      name: "annotations",
-      type: "line",
-      data: [],
-      z: 1,
-      silent: false,
-      tooltip: { show: false },
-      markArea: { data: bands, label: { ...hoverLabel, position: "insideTop" }, emphasis: { label: { show: true } } },
-      markLine: { data: lines, symbol: "none", label: { ...hoverLabel, position: "insideEndTop" }, emphasis: { label: { show: true } } },
-    };
+    return from !== null && to !== null && to > from ? ((to - from) / plotWidth(state)) * 3 : 1;
   }
 
   function marks(id, name, color, size, data) {
     return { id, name, type: "scatter", data, symbolSize: size, color, large: true, largeThreshold: 2000, z: 3 };
-  }
-
-  // The legend is HTML over the chart's top margin, not ECharts' own: ECharts lays its legend
-  // out again on every update (about a quarter of a redraw here), this one changes only
-  // with the streams shown. A click switches a line (or the warning/critical marks) off and
-  // on. Names are text (textContent), never markup.
-  const MARKS = { warning: TONES.warning, critical: TONES.critical };
-
-  function legendHost(chart, state) {
-    const dom = chart.getDom();
-    const box = dom && dom.parentElement;
-    if (!box) return null;
-    let host = box.querySelector(":scope > .dash-legend");
-    if (!host) {
-      host = document.createElement("div");
-      host.className = "dash-legend";
-      host.setAttribute("role", "group");
-      host.setAttribute("aria-label", "Legend: click an entry to hide or show it");
-      host.addEventListener("click", (event) => {
-        const item = event.target.closest(".dash-legend-item");
-        if (!item || !host.contains(item)) return;
-        const key = item.dataset.key;
-        if (state.off.has(key)) state.off.delete(key);
-        else state.off.add(key);
-        state.full = true;
-        render(state.chart, state);
-      });
-      box.appendChild(host);
-    }
-    return host;
-  }
-
-  function legendItem(key, label, color, kind, off) {
-    const item = document.createElement("button");
-    item.type = "button";
-    item.className = `dash-legend-item dash-legend-${kind}`;
-    item.dataset.key = key;
-    item.setAttribute("aria-pressed", off ? "false" : "true");
-    item.title = off ? `Show ${label}` : `Hide ${label}`;
-    const swatch = document.createElement("span");
-    swatch.className = "dash-legend-swatch";
-    swatch.style.background = color;
-    const name = document.createElement("span");
-    name.textContent = label;
-    item.append(swatch, name);
-    return item;
-  }
-
-  function renderLegend(chart, state) {
-    const host = legendHost(chart, state);
-    if (!host) return;
-    // Rebuilt only when what it shows changed: a full draw for new annotations leaves it be.
-    const single = state.order.length === 1;
-    const shown = JSON.stringify([state.order.map((k) => [k, state.series.get(k).color]), [...state.off], single]);
-    if (host.dataset.shown === shown) return;
-    host.dataset.shown = shown;
-    const items = state.order.map((key) => {
-      const s = state.series.get(key);
-      return legendItem(key, s.name, s.color, "line", state.off.has(key));
-    });
-    if (state.order.length === 1) {
-      for (const kind of ["warning", "critical"]) items.push(legendItem(kind, kind, MARKS[kind], "mark", state.off.has(kind)));
-    }
-    host.replaceChildren(...items);
   }
 
   // A full draw sends the whole option (look, legend, every series, annotations); it follows
@@ -432,7 +240,10 @@
     const option = look();
     option.dataZoom = windowOption(state);
     option.series = seriesOption(state);
-    renderLegend(chart, state);
+    ChartLegend.render(chart, state, () => {
+      state.full = true;
+      render(chart, state);
+    });
     const replace = state.layoutChanged;
     state.layoutChanged = false;
     state.full = false;
@@ -448,7 +259,7 @@
     const single = state.order.length === 1;
     state.order.forEach((key) => {
       const s = state.series.get(key);
-      if (s.lineDirty && !state.off.has(key)) out.push({ id: `line:${key}`, data: shownLine(state, s) });
+      if (s.lineDirty && !state.off.has(key)) out.push({ id: `line:${key}`, data: ChartReduce.shown(s.line, state.view, plotWidth(state)) });
       if (single && s.marksDirty) {
         if (!state.off.has("warning")) out.push({ id: `warning:${key}`, data: s.warning });
         if (!state.off.has("critical")) out.push({ id: `critical:${key}`, data: s.critical });
@@ -538,7 +349,7 @@
         }
         state.series = next;
         state.order = list.map((item) => item.key);
-        for (const key of [...state.off]) if (!next.has(key) && !(key in MARKS)) state.off.delete(key);
+        for (const key of [...state.off]) if (!next.has(key) && !(key in ChartLegend.MARKS)) state.off.delete(key);
         state.layoutChanged = true;
         render(el.chart, state);
       });
@@ -601,10 +412,7 @@
 
     /** Show or hide one annotation (by key), or all of them (key null); remembered. */
     setHidden(key, hide) {
-      if (key === null) allHidden = !!hide;
-      else if (hide) hidden.add(key);
-      else hidden.delete(key);
-      saveHidden();
+      ChartMarks.setHidden(key, hide);
       relook();
     },
 
@@ -617,7 +425,7 @@
 
     /** Whether an annotation (by key), or all of them (key null), is hidden. */
     isHidden(key) {
-      return key === null ? allHidden : hidden.has(key);
+      return ChartMarks.isHidden(key);
     },
 
     /** Download what the chart shows (streams, window, time zone) as CSV or JSON. */
