@@ -1,7 +1,7 @@
 """``python -m benchmarks [--quick] [--only AREA,...]``: measure, print a table, write JSON.
 
 Areas run in this order (non-browser first): ingest, sustained, history, memory, latency,
-traffic, overview, coldstart. ``--quick`` shortens every run (about 2.5 minutes in all on 2
+traffic, overview, viewers, coldstart. ``--quick`` shortens every run (about 2.5 minutes in all on 2
 idle cores); the full run takes about 18 (10 of them a memory soak). ``--readme`` then
 puts the table in README.md. A failing area is reported and the others still run; the exit
 status is always 0: benchmarks inform, they never fail a build.
@@ -18,7 +18,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import coldstart, history, ingest, latency, memory, overview, sustained, traffic
+from benchmarks import (
+    coldstart,
+    history,
+    ingest,
+    latency,
+    memory,
+    overview,
+    sustained,
+    traffic,
+    viewers,
+)
 from benchmarks.common import Report, cpu_share, cpu_times, machine
 from benchmarks.readme import RESULTS, table, update
 
@@ -30,6 +40,7 @@ AREAS: dict[str, Callable[[Report], None]] = {
     "latency": latency.run,
     "traffic": traffic.run,
     "overview": overview.run,
+    "viewers": viewers.run,
     "coldstart": coldstart.run,
 }
 

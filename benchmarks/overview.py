@@ -58,7 +58,8 @@ READY = """() => document.querySelectorAll('.dash-cell').length >= 50 && window.
     return !!(s && s[0] && s[0].data.length > 1000); })()"""
 
 
-def _seeded(url: str, timeout: float = 60.0) -> None:
+def wait_seeded(url: str, timeout: float = 60.0) -> None:
+    """Until the history seed of all 50 streams is loaded."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         streams = httpx.get(url + "/api/dashboard/status", timeout=10).json()["streams"]
@@ -122,7 +123,7 @@ def run(report: Report) -> None:
     port = free_port()
     args = ["app", "--port", str(port), "--no-show", "--sim-rate", RATE]
     with running(args, port, f"dashboard-overview-{port}", "/") as proc, chromium() as browser:
-        _seeded(proc.url)
+        wait_seeded(proc.url)
         _scenario(proc.url, SCENARIO)
         try:
             r = _measure(browser, proc.url, proc.pid, seconds)
