@@ -27,6 +27,7 @@ SCRIPTS = (
     "chartreduce.js",
     "chartmarks.js",
     "chartlegend.js",
+    "chartlook.js",
     "livechart.js",
     "statusgrid.js",
     "timeline.js",

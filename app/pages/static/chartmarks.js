@@ -25,8 +25,10 @@
     }
   }
 
-  // minMs: the least width of a band, in ms (livechart.js makes it 3 px of the window).
-  function annotationSeries(layers, order, minMs) {
+  // A band narrower than 3 px (a 3 s reconnect on a 7-day chart) is widened to 3 px of the
+  // window drawn [from, to] (px wide), so every interruption stays visible at any zoom.
+  function annotationSeries(layers, order, from, to, px) {
+    const minMs = from !== null && to !== null && to > from ? ((to - from) / px) * 3 : 1;
     const bands = [];
     const lines = [];
     if (!allHidden) {

@@ -7,7 +7,6 @@
 (() => {
   "use strict";
 
-  const SOURCES = ["history", "live", "catch-up", "backfill", "gap"];
   const states = new Map(); // element id -> chart state
   const queues = new Map(); // element id -> calls waiting for the chart to mount
 
@@ -120,13 +119,10 @@
     if (long && state.chart) scheduleRender(state.chart, state); // finer points for the new window
   }
 
-  // Redraw after appends, at most every MIN_GAP_MS and with redraws taking no more than
-  // DRAW_BUDGET of the tab's time: ECharts re-reads every point on setOption (14 ms for
-  // 3,800 points here, about 200 ms for 100,000 on a slow machine), so a long series is
-  // redrawn less often instead of keeping the tab busy; a short one follows every push.
-  // An append after a quiet period (the gap has passed) is drawn at once, in the same task.
-  // The gap never grows past MAX_GAP_MS, so even a starved tab (whose draws look slow
-  // because the machine is busy) shows new points every second.
+  // Redraw after appends at most every MIN_GAP_MS, and with redraws taking no more than
+  // DRAW_BUDGET of the tab's time (a long line is redrawn less often); an append after a
+  // quiet period is drawn at once. The gap never grows past MAX_GAP_MS, so even a starved
+  // tab shows new points every second.
   const MIN_GAP_MS = 50;
   const MAX_GAP_MS = 1000;
   const DRAW_BUDGET = 0.06;
@@ -155,34 +151,8 @@
     state.nextAt = performance.now() + Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, took / DRAW_BUDGET));
   }
 
-  function css(name) {
-    return getComputedStyle(document.body).getPropertyValue(name).trim();
-  }
-
-  function look() {
-    const text = css("--dash-text") || "#cbd5e1";
-    const muted = css("--dash-muted") || "#64748b";
-    const grid = css("--dash-grid") || "rgba(148,163,184,0.15)";
-    return {
-      useUTC: DashPrefs.tz === "utc",
-      textStyle: { color: text },
-      xAxis: { axisLine: { lineStyle: { color: muted } }, axisLabel: { color: text } },
-      yAxis: { axisLabel: { color: text }, nameTextStyle: { color: muted }, splitLine: { lineStyle: { color: grid } } },
-      tooltip: { backgroundColor: css("--dash-panel"), borderColor: css("--dash-border"), textStyle: { color: text } },
-    };
-  }
-
-  const BASELINE = {
-    silent: true,
-    symbol: "none",
-    lineStyle: { color: "#94a3b8", type: "dashed", width: 1 },
-    label: { color: "#94a3b8", position: "insideStartTop", formatter: "usual level 50" },
-    data: [{ yAxis: 50 }],
-  };
-
-  // The lines come first (index 0 is the first stream, as tests and benchmarks read it);
-  // the annotations come last but are drawn beneath the lines (z 1 against 2).
-  // No area fill under a line: it costs each redraw about as much as the line itself.
+  // Lines first (index 0 is the first stream, as tests and benchmarks read it), annotations
+  // last, drawn beneath (z 1 against 2). No area fill: it cost a redraw about a line's worth.
   function seriesOption(state) {
     const out = [];
     const single = state.order.length === 1;
@@ -199,29 +169,21 @@
         sampling: "lttb",
         color: s.color,
         lineStyle: { width: 1.5 },
-        markLine: i === 0 ? BASELINE : null,
+        markLine: i === 0 ? ChartLook.BASELINE : null,
       });
       if (single) {
         out.push(marks(`warning:${key}`, "warning", ChartLegend.MARKS.warning, 6, state.off.has("warning") ? [] : s.warning));
         out.push(marks(`critical:${key}`, "critical", ChartLegend.MARKS.critical, 8, state.off.has("critical") ? [] : s.critical));
       }
     });
-    out.push(ChartMarks.series(state.layers, state.order, minBandMs(state))); // last: series[0] stays the first stream's line
+    const [first, last] = span(state);
+    const view = state.view.width != null ? state.view : { start: first, end: last };
+    out.push(ChartMarks.series(state.layers, state.order, view.start, view.end, plotWidth(state)));
     return out;
   }
 
   function plotWidth(state) {
     return Math.max(100, (state.chart ? state.chart.getWidth() : 1200) - 76); // grid left + right
-  }
-
-  // A band narrower than 3 px (a 3 s reconnect on a 7-day chart) is widened to 3 px of the
-  // window last drawn, so every interruption stays visible at any zoom.
-  function minBandMs(state) {
-    const [first, last] = span(state);
-    const view = state.view;
-    const from = view.width != null ? view.start : first;
-    const to = view.width != null ? view.end : last;
-    return from !== null && to !== null && to > from ? ((to - from) / plotWidth(state)) * 3 : 1;
   }
 
   function marks(id, name, color, size, data) {
@@ -237,7 +199,7 @@
       chart.setOption({ series: dirtySeries(state), dataZoom });
       return;
     }
-    const option = look();
+    const option = ChartLook.look();
     option.dataZoom = windowOption(state);
     option.series = seriesOption(state);
     ChartLegend.render(chart, state, () => {
@@ -270,8 +232,7 @@
     return out;
   }
 
-  // The zoom window: the user's (moved along with new points while it ends at the newest)
-  // or everything.
+  // The zoom window: the user's (following new points while it ends at the newest), or all.
   function windowOption(state) {
     const view = state.view;
     const [, last] = span(state);
@@ -312,10 +273,6 @@
     }
     s.lineDirty = true;
     s.marksDirty = true;
-  }
-
-  function escapeHtml(text) {
-    return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   }
 
   function setWindow(state, start, end) {
@@ -424,9 +381,7 @@
     },
 
     /** Whether an annotation (by key), or all of them (key null), is hidden. */
-    isHidden(key) {
-      return ChartMarks.isHidden(key);
-    },
+    isHidden: (key) => ChartMarks.isHidden(key),
 
     /** Download what the chart shows (streams, window, time zone) as CSV or JSON. */
     download(id, format) {
@@ -439,19 +394,7 @@
       window.location.href = `/api/dashboard/export?${params}`;
     },
 
-    /** Axis tooltip: time in the chosen zone, then each stream's value, raw value and source. */
-    tooltip(params) {
-      const items = (Array.isArray(params) ? params : [params]).filter((p) => String(p.seriesId).startsWith("line:"));
-      if (!items.length || !Array.isArray(items[0].data)) return "";
-      const when = `${DashPrefs.format(items[0].data[0])} ${DashPrefs.zoneName()}`;
-      const lines = [escapeHtml(when)];
-      for (const p of items) {
-        const [, value, source, raw] = p.data;
-        const shown = value === null ? "no data (gap)" : `<b>${escapeHtml(value.toFixed(1))}</b>`;
-        const rawText = raw === null || raw === undefined ? "" : ` · raw ${escapeHtml(raw)}`;
-        lines.push(`${p.marker || ""}${escapeHtml(p.seriesName)}: ${shown}${rawText} · ${escapeHtml(SOURCES[source] || "?")}`);
-      }
-      return lines.join("<br>");
-    },
+    /** Axis tooltip (the server's chart option names this one). */
+    tooltip: (params) => ChartLook.tooltip(params),
   };
 })();
