@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext
 
-from tests.support.browser import CHART_ID, chart_ready
+from tests.support.browser import BANDS, chart_ready
 from tests.support.processes import status, wait_until
 
 from .servers import ARTIFACTS, Stack
@@ -18,10 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 STREAM = "customer.tutor.search"
 SETTLED = ("recovered", "backfilled", "missing")
-BANDS = (
-    f"() => (getElement({CHART_ID}).chart.getOption().series.find("
-    "(s) => s && s.id === 'annotations')?.markArea?.data || []).map((pair) => pair[0].name)"
-)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.support import scripted_scenarios
 from tests.support.asgi_thread import serve_in_thread
-from tests.support.browser import CHART_ID, chart_ready
+from tests.support.browser import BANDS, CHART_ID, chart_ready
 from tests.support.processes import status
 
 from .servers import ARTIFACTS, Process, start_dashboard
@@ -31,10 +31,6 @@ OPTION = f"getElement({CHART_ID}).chart.getOption()"
 CRITICAL_POINTS = (
     f"() => ({OPTION}.series.find((s) => s && s.id === 'critical:{STREAM}') || {{data: []}})"
     ".data.length"
-)
-BANDS = (
-    f"() => (({OPTION}.series.find((s) => s && s.id === 'annotations') || {{}}).markArea"
-    " || {data: []}).data.map((pair) => pair[0].name)"
 )
 
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, Page
 
 from tests.support.asgi_thread import serve_in_thread
-from tests.support.browser import CHART_ID, chart_ready
+from tests.support.browser import CHART_ID, MARKERS, chart_ready
 from tests.support.processes import status, wait_until
 
 from . import announcer
@@ -28,13 +28,6 @@ from .servers import ARTIFACTS, Process, start_dashboard
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 CARD = ".dash-event[data-id='{}']"
-MARKERS = (
-    f"() => {{ const s = getElement({CHART_ID}).chart.getOption().series"
-    ".find((x) => x && x.id === 'annotations');"
-    " return s ? [...s.markArea.data.map((d) => d[0].name), ...s.markLine.data.map((d) => d.name)]"
-    " : []; }"
-)
-"""Labels of the bands and markers the chart draws."""
 HOSTILE_TITLE = "<img src=x onerror=alert('pwn-event-title')>"
 HOSTILE_DESCRIPTION = "<script>alert('pwn-event-description')</script><b>bold?</b>"
 HOSTILE_LINK = "javascript:alert('pwn-event-link')"

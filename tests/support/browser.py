@@ -28,3 +28,16 @@ CHART_LENGTH = (
 )
 """Points the tab holds for the first line (ECharts gets a reduced line past 4,000), 0
 while there is no chart."""
+
+BANDS = (
+    f"() => (getElement({CHART_ID}).chart.getOption().series.find("
+    "(s) => s && s.id === 'annotations')?.markArea?.data || []).map((pair) => pair[0].name)"
+)
+"""Labels of the bands the chart draws (every annotation layer: ledger, scenario, events)."""
+MARKERS = (
+    f"() => {{ const s = getElement({CHART_ID}).chart.getOption().series"
+    ".find((x) => x && x.id === 'annotations');"
+    " return s ? [...s.markArea.data.map((d) => d[0].name), ...s.markLine.data.map((d) => d.name)]"
+    " : []; }"
+)
+"""Labels of the bands and markers the chart draws."""
