@@ -6,7 +6,7 @@ import asyncio
 import csv
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,27 +14,17 @@ from nicegui import ui
 from nicegui.testing import User
 
 from app.pages.dashboard import SPACING_SLACK
-from tests.pages import dashboard_state
 from tests.pages.dashboard_state import (
     OTHER,
     STREAM,
     FakeServices,
     live_event,
-    make_services,
     seed_history,
     wait_for,
 )
 from tests.pages.sent import calls, scripts
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
-
-
-@pytest.fixture
-def services() -> Iterator[FakeServices]:
-    """Fresh stores and fakes, installed before the User fixture runs the main file."""
-    dashboard_state.current = make_services()
-    yield dashboard_state.current
-    dashboard_state.current = None
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Iterator
 
 import pytest
 from nicegui import ui
@@ -18,14 +17,12 @@ from nicegui.testing import User
 
 from app.pages.grid import shown_value
 from app.stores.connection import ConnectionState, ReasonCode
-from tests.pages import dashboard_state
 from tests.pages.dashboard_state import (
     OTHER,
     STREAM,
     FakeServices,
     LoadState,
     live_event,
-    make_services,
     set_state,
     wait_for,
 )
@@ -35,14 +32,6 @@ pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
 
 WAIT = 30
 """``should_see`` retries (0.1 s apart): the page refreshes every push interval."""
-
-
-@pytest.fixture
-def services(request: pytest.FixtureRequest) -> Iterator[FakeServices]:
-    """Fresh stores and fakes, installed before the User fixture runs the main file."""
-    dashboard_state.current = make_services(getattr(request, "param", ("*",)))
-    yield dashboard_state.current
-    dashboard_state.current = None
 
 
 @pytest.fixture
@@ -162,7 +151,7 @@ async def test_choosing_streams_loads_them_and_pushes_the_url(
     assert pushed and f"streams={STREAM},{OTHER}" in pushed[-1] and "range=7d" in pushed[-1]
 
 
-@pytest.mark.parametrize("services", [[STREAM]], indirect=True)
+@pytest.mark.parametrize("services", [{"topics": [STREAM]}], indirect=True)
 async def test_a_stream_beyond_the_topics_is_subscribed_too(
     user_page: User, services: FakeServices
 ) -> None:
@@ -219,7 +208,7 @@ async def test_history_error_banner_retries(user_page: User, services: FakeServi
     await user_page.should_see("Loading history…", retries=WAIT)
 
 
-@pytest.mark.parametrize("services", [["lab.unknown.stream", STREAM]], indirect=True)
+@pytest.mark.parametrize("services", [{"topics": ["lab.unknown.stream", STREAM]}], indirect=True)
 async def test_a_followed_stream_the_server_never_named_is_shown_not_swapped(
     user_page: User, services: FakeServices
 ) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -15,12 +14,10 @@ from app.pages.export import download_name
 from app.pages.subscriptions import Subscriptions
 from app.protocol.topics import check_topic
 from app.stores.connection import ConnectionState
-from tests.pages import dashboard_state
 from tests.pages.dashboard_state import (
     STREAM,
     FakeServices,
     LoadState,
-    make_services,
     set_state,
 )
 
@@ -30,14 +27,6 @@ WAIT = 30
 HOSTILE_STREAM = "<script>alert('pwn')</script>.x"
 HOSTILE_REASON = "server closed the connection (<img src=x onerror=alert('pwn')>)"
 HOSTILE_ERROR = "server answered 500: <b>boom</b><img src=x onerror=alert('pwn')>"
-
-
-@pytest.fixture
-def services() -> Iterator[FakeServices]:
-    """Fresh stores and fakes, installed before the User fixture runs the main file."""
-    dashboard_state.current = make_services()
-    yield dashboard_state.current
-    dashboard_state.current = None
 
 
 async def test_hostile_texts_are_label_text(services: FakeServices, user: User) -> None:

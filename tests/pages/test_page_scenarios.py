@@ -8,7 +8,6 @@ what the dashboard makes of real answers, refusals included.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from nicegui import ui
@@ -16,21 +15,13 @@ from nicegui.testing import User
 from nicegui.testing.user_interaction import UserInteraction
 
 from tests.pages import dashboard_state
-from tests.pages.dashboard_state import FakeServices, make_services, wait_for
+from tests.pages.dashboard_state import FakeServices, wait_for
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
 
 WAIT = 30
 """``should_see`` retries (0.1 s apart)."""
 HOSTILE = "<img src=x onerror=alert('pwn-scenario')>"
-
-
-@pytest.fixture
-def services(request: pytest.FixtureRequest) -> Iterator[FakeServices]:
-    """Fresh services (``param``: read-only or not), installed before the main file runs."""
-    dashboard_state.current = make_services(read_only=getattr(request, "param", False))
-    yield dashboard_state.current
-    dashboard_state.current = None
 
 
 @pytest.fixture
@@ -166,7 +157,7 @@ async def test_the_header_follows_the_store_on_every_tab(
     await user_page.should_not_see(marker="scenario-status", retries=WAIT)
 
 
-@pytest.mark.parametrize("services", [True], indirect=True)
+@pytest.mark.parametrize("services", [{"read_only": True}], indirect=True)
 async def test_read_only_hides_the_panel_but_shows_the_scenario(
     user_page: User, services: FakeServices
 ) -> None:

@@ -9,7 +9,6 @@ card's focus (grid highlight, chart streams, observed change).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,12 +16,10 @@ from nicegui import ui
 from nicegui.testing import User
 
 from app.protocol import iso_utc
-from tests.pages import dashboard_state
 from tests.pages.dashboard_state import (
     OTHER,
     STREAM,
     FakeServices,
-    make_services,
     seed_history,
     wait_for,
 )
@@ -32,14 +29,6 @@ pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
 
 WAIT = 30
 BOOKING = "session.booking.requested"
-
-
-@pytest.fixture
-def services() -> Iterator[FakeServices]:
-    """Fresh stores and fakes, installed before the User fixture runs the main file."""
-    dashboard_state.current = make_services()
-    yield dashboard_state.current
-    dashboard_state.current = None
 
 
 def ext(ident: str, minutes_ago: float, **extra: Any) -> dict[str, Any]:
