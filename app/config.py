@@ -88,6 +88,16 @@ class Settings(BaseSettings):
         8.0, gt=0, description="points older than this are dropped from memory"
     )
     max_points_per_stream: int = Field(100_000, ge=100, description="cap on points kept per stream")
+    raw_window_minutes: float = Field(
+        60.0,
+        ge=0.05,
+        le=7 * 24 * 60,
+        description="minutes live events stay raw; older ones are rolled up per bucket "
+        "(lowest, highest, first critical and last event kept, with the bucket's count)",
+    )
+    rollup_bucket_seconds: int = Field(
+        60, ge=1, le=3600, description="width of a roll-up bucket, in seconds"
+    )
     push_interval: float = Field(
         0.1, ge=0.02, description="seconds between chart pushes to each browser tab"
     )

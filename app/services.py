@@ -31,6 +31,7 @@ from app.simulator import Simulator, SimulatorConfig
 from app.stores.connection import ConnectionStore
 from app.stores.external import ExternalEventStore
 from app.stores.health import HealthBoard
+from app.stores.rollup import RollupPolicy
 from app.stores.scenario import ScenarioStore
 from app.stores.streams import StreamStore
 from app.ws_client import ConnectionManager
@@ -61,6 +62,7 @@ class Services:
     """What the seed's last step (every other stream's whole window) waits for; the app
     makes it the first tab's connection, for at most a few seconds."""
     prune_interval_s: float = 60.0
+    rollup_interval_s: float = 5.0
     health_interval_s: float = 0.5
     scenario_clock_s: float = 1.0
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -75,7 +77,11 @@ class Services:
         facts = StreamFacts.packaged()
         retention_ms = int(settings.retention_days * DAY_MS)
         streams = StreamStore(
-            retention_ms=retention_ms, max_points_per_stream=settings.max_points_per_stream
+            retention_ms=retention_ms,
+            max_points_per_stream=settings.max_points_per_stream,
+            rollup=RollupPolicy(
+                int(settings.raw_window_minutes * 60_000), settings.rollup_bucket_seconds * 1000
+            ),
         )
         external = ExternalEventStore(retention_ms=retention_ms)
         connection = ConnectionStore(
@@ -158,14 +164,29 @@ class Services:
         await self.manager.start()
 
     async def _prune_forever(self) -> None:
-        """Writes trim only the streams they touch; this trims the ones that went quiet."""
+        """Rolls up what aged past the raw window, a step at a time so the loop stays free;
+        and trims past retention (writes trim only the streams they touch: this trims the
+        ones that went quiet)."""
+        loop = asyncio.get_running_loop()
+        next_prune = loop.time() + self.prune_interval_s
         while True:
-            await asyncio.sleep(self.prune_interval_s)
+            await asyncio.sleep(self.rollup_interval_s)
+            await self._roll_up()
+            if loop.time() < next_prune:
+                continue
+            next_prune = loop.time() + self.prune_interval_s
             dropped = self.streams.prune()
             if dropped:
                 log.debug("retention dropped %d points", dropped)
             if self.external.prune():
                 log.debug("retention dropped external events")
+
+    async def _roll_up(self) -> None:
+        """Every roll-up step due, yielding to the loop between steps."""
+        for _ in range(10_000):  # bounded: a step always makes progress
+            if not self.streams.roll_up():
+                return
+            await asyncio.sleep(0)
 
     async def _tick_health(self) -> None:
         """One computation of every stream's health for all tabs and the status API."""

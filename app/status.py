@@ -48,6 +48,12 @@ def status_body(services: Services) -> dict[str, Any]:
     body["external"] = external_status(services)
     body["scenario"] = scenario_status(services)
     body["process"] = process_figures()
+    policy = services.streams.rollup
+    body["storage"] = {
+        **services.streams.footprint(),
+        "rawWindowSeconds": policy.raw_window_ms / 1000,
+        "rollupBucketSeconds": policy.bucket_ms / 1000,
+    }
     return body
 
 

@@ -98,6 +98,32 @@ async def test_embedded_mount_serves_the_rest_contract(dashboard: Process) -> No
         assert bad.status_code == 400 and bad.json()["error"]["code"] == "INVALID_TIME_RANGE"
 
 
+def test_old_live_events_are_rolled_up_while_the_dashboard_runs() -> None:
+    """With a 6 s raw window and 1 s buckets the pruner rolls busy seconds up: the status
+    counts them and the export marks the kept points with their bucket's event count."""
+    proc = start_dashboard(
+        "--sim-rate", "50", "--raw-window-minutes", "0.1", "--rollup-bucket-seconds", "1"
+    )
+    try:
+        body = wait_until(
+            lambda: (s := status(proc))["storage"]["rolledUpEvents"] > 100 and s,
+            timeout=60,
+            what="events rolled up",
+        )
+        assert body["connection"]["state"] == "connected"
+        assert body["storage"]["rollupBuckets"] > 0
+        export = httpx.get(
+            proc.url + "/api/dashboard/export", params={"stream": "api.request.log"}, timeout=10
+        ).json()
+        rolled = [p for p in export["points"] if p["source"] == "rollup"]
+        assert rolled and all(p["rollup"]["events"] > 4 for p in rolled)
+        assert all(p["rollup"]["bucketSeconds"] == 1 for p in rolled)
+        assert export["points"][-1]["source"] in ("live", "catchup")
+        assert not error_lines(proc.log)
+    finally:
+        proc.stop()
+
+
 def test_sigterm_stops_cleanly() -> None:
     """SIGTERM ends the process with status 0, every task stopped, no error in the log."""
     proc = start_dashboard()

@@ -41,6 +41,12 @@ async def test_counters_come_from_the_store_that_decides_them() -> None:
         assert body["connection"]["state"] == "disconnected"
         assert body["streams"]["customer.tutor.search"]["livePoints"] == 1
         assert body["process"]["rssBytes"] > 0
+        storage = body["storage"]
+        assert storage["points"] == sum(
+            len(services.streams.series(n)) for n in services.streams.stream_names()
+        )
+        assert storage["rolledUpEvents"] == storage["rollupBuckets"] == 0
+        assert storage["rawWindowSeconds"] == 3600 and storage["rollupBucketSeconds"] == 60
     finally:
         await services.http.aclose()
 

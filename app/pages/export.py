@@ -21,7 +21,16 @@ from fastapi.responses import JSONResponse
 from nicegui import app
 
 from app.pages.contracts import DashboardServices
-from app.pages.series import Row, chart_rows, export_csv, export_points, iso_in, ledger_csv, zone
+from app.pages.series import (
+    Rollups,
+    Row,
+    chart_rows,
+    export_csv,
+    export_points,
+    iso_in,
+    ledger_csv,
+    zone,
+)
 from app.protocol.topics import is_stream_name
 from app.stores.gaps import describe
 from app.stores.streams import Point
@@ -66,7 +75,12 @@ class _Ask:
     table: str
 
 
-def _render(snapshots: dict[str, list[Point]], ledger: dict[str, list[Gap]], ask: _Ask) -> Response:
+def _render(
+    snapshots: dict[str, list[Point]],
+    ledger: dict[str, list[Gap]],
+    rollups: dict[str, Rollups],
+    ask: _Ask,
+) -> Response:
     """Format snapshots of the series and the ledger (pure: it runs in a worker thread)."""
     name, tz = zone(ask.tz_name)
     start, end = ask.window
@@ -84,7 +98,7 @@ def _render(snapshots: dict[str, list[Point]], ledger: dict[str, list[Gap]], ask
             text, label = ledger_csv(entries), f"{label}-interruptions"
         else:
             series = {s: _window(chart_rows(p), start, end) for s, p in snapshots.items()}
-            text = export_csv(series, tz)
+            text = export_csv(series, tz, rollups)
         return Response(
             text,
             media_type="text/csv; charset=utf-8",
@@ -94,7 +108,8 @@ def _render(snapshots: dict[str, list[Point]], ledger: dict[str, list[Gap]], ask
             },
         )
     points = {
-        s: export_points(_window(chart_rows(p), start, end), tz) for s, p in snapshots.items()
+        s: export_points(_window(chart_rows(p), start, end), tz, rollups[s])
+        for s, p in snapshots.items()
     }
     if ask.single:
         ((stream, rows),) = points.items()
@@ -141,8 +156,10 @@ async def export_response(
         return _error(400, "INVALID_TABLE", f"table must be one of {', '.join(TABLES)}")
     snapshots = {name: services.streams.series(name) for name in names}
     ledger = {name: services.streams.ledger.all(name) for name in names}
+    width = services.streams.rollup.bucket_ms
+    rollups = {name: Rollups(width, services.streams.rollups(name)) for name in names}
     ask = _Ask(fmt, tz, (start, end), stream is not None, table)
-    return await asyncio.to_thread(_render, snapshots, ledger, ask)
+    return await asyncio.to_thread(_render, snapshots, ledger, rollups, ask)
 
 
 def register_export(services: DashboardServices) -> None:

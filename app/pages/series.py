@@ -15,16 +15,43 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-SOURCES: tuple[str, ...] = ("history", "live", "catchup", "backfill", "gap")
+from app.stores.types import Source
+
+SOURCES: tuple[str, ...] = tuple(s.value for s in Source)
 """Source names in the order of their compact codes (the chart sends the index)."""
 
 FLAGS: tuple[str, ...] = ("normal", "warning", "critical")
 """Anomaly flags in the order of their compact codes."""
 
+ROLLUP = Source.ROLLUP.value
 _SOURCE_CODE = {name: code for code, name in enumerate(SOURCES)}
 _FLAG_CODE = {name: code for code, name in enumerate(FLAGS)}
 
-CSV_HEADER = ("stream", "timestamp", "normalized", "raw", "anomalyFlag", "source")
+CSV_HEADER = (
+    "stream",
+    "timestamp",
+    "normalized",
+    "raw",
+    "anomalyFlag",
+    "source",
+    "rollupBucketStart",
+    "rollupEvents",
+)
+
+
+class Rollups(NamedTuple):
+    """A stream's roll-up buckets as the export needs them: width and events per start."""
+
+    bucket_ms: int
+    events: Mapping[int, int]
+
+    def bucket(self, ts_ms: int) -> tuple[int, int]:
+        """``(bucket start ms, events it stands for)`` of a roll-up point at ``ts_ms``."""
+        start = ts_ms - ts_ms % self.bucket_ms
+        return start, self.events.get(start, 0)
+
+
+NO_ROLLUPS = Rollups(1, {})
 
 
 class PointLike(Protocol):
@@ -114,24 +141,42 @@ def iso_in(ts_ms: int, tz: tzinfo) -> str:
     return text.replace("+00:00", "Z") if tz is UTC else text
 
 
-def export_points(rows: Sequence[Row], tz: tzinfo = UTC) -> list[dict[str, Any]]:
-    """The export's JSON points, in the contract's field names and ISO 8601 times."""
-    return [
-        {
+def export_points(
+    rows: Sequence[Row], tz: tzinfo = UTC, rollups: Rollups = NO_ROLLUPS
+) -> list[dict[str, Any]]:
+    """The export's JSON points, in the contract's field names and ISO 8601 times.
+
+    A roll-up point (source ``rollup``: one of the few real events its bucket kept) also
+    says which bucket it stands for and how many live events that bucket held."""
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        item: dict[str, Any] = {
             "timestamp": iso_in(r.ts_ms, tz),
             "normalized": r.normalized,
             "raw": r.raw,
             "anomalyFlag": r.flag,
             "source": r.source,
         }
-        for r in rows
-    ]
+        if r.source == ROLLUP:
+            start, events = rollups.bucket(r.ts_ms)
+            item["rollup"] = {
+                "bucketStart": iso_in(start, tz),
+                "bucketSeconds": rollups.bucket_ms / 1000,
+                "events": events,
+            }
+        out.append(item)
+    return out
 
 
-def export_csv(series: Mapping[str, Sequence[Row]], tz: tzinfo = UTC) -> str:
+def export_csv(
+    series: Mapping[str, Sequence[Row]],
+    tz: tzinfo = UTC,
+    rollups: Mapping[str, Rollups] | None = None,
+) -> str:
     """The export as CSV with a header row, one line per point of each stream in turn.
 
-    A missing value, raw value or flag is an empty cell.
+    A missing value, raw value or flag is an empty cell, as are the bucket's start and
+    event count of a point that is not a roll-up.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -140,7 +185,12 @@ def export_csv(series: Mapping[str, Sequence[Row]], tz: tzinfo = UTC) -> str:
         for r in rows:
             value = "" if r.normalized is None else repr(r.normalized)
             raw = "" if r.raw is None else repr(r.raw)
-            writer.writerow((stream, iso_in(r.ts_ms, tz), value, raw, r.flag or "", r.source))
+            bucket: tuple[str, str | int] = ("", "")
+            if r.source == ROLLUP:
+                start, events = (rollups or {}).get(stream, NO_ROLLUPS).bucket(r.ts_ms)
+                bucket = (iso_in(start, tz), events)
+            when = iso_in(r.ts_ms, tz)
+            writer.writerow((stream, when, value, raw, r.flag or "", r.source, *bucket))
     return buffer.getvalue()
 
 

@@ -24,11 +24,13 @@ import math
 from array import array
 from bisect import bisect_left, bisect_right
 
+from app.stores.buckets import Buckets
 from app.stores.points import (
     HISTORY_CODES,
     HISTORY_METAS,
     LIVE_CODES,
     LIVE_METAS,
+    Delta,
     Point,
     point,
     rank,
@@ -43,6 +45,8 @@ BULK_MERGE = 32
 NAN = math.nan
 NEVER = -(2**62)
 """``newest_ms`` of a stream that has received nothing with server time yet."""
+NO_LATE = 2**62
+"""``late_ms`` when no live point has landed among the roll-ups since the last one."""
 
 
 class Column:
@@ -50,6 +54,7 @@ class Column:
 
     __slots__ = (
         "added",
+        "buckets",
         "cap",
         "checkpoints",
         "committed",
@@ -60,6 +65,7 @@ class Column:
         "head",
         "history_points",
         "keys",
+        "late_ms",
         "live_points",
         "live_received",
         "meta",
@@ -68,6 +74,8 @@ class Column:
         "pending_keys",
         "raw",
         "reset",
+        "rolled_events",
+        "rolled_ms",
         "tail_keys",
         "tail_start",
         "tail_ts",
@@ -116,6 +124,14 @@ class Column:
         self.tail_start = 0
         self.tail_keys: set[int] = set()
         """Keys of the points at ``tail_ts`` (the newest timestamp), from ``tail_start``."""
+        self.buckets = Buckets()
+        """Rolled buckets' event counts (:mod:`app.stores.rollup` writes them)."""
+        self.rolled_ms = NEVER
+        """Every live point before this has been through a roll-up."""
+        self.late_ms = NO_LATE
+        """Oldest live point placed before ``rolled_ms`` since the last roll-up."""
+        self.rolled_events = 0
+        """Live points ever folded into roll-up buckets (gone from the columns)."""
 
     def __len__(self) -> int:
         return len(self.ts) - self.head
@@ -239,6 +255,8 @@ class Column:
         else:
             self.pending.append((ts, value, meta, key, raw))
             self.pending_keys.add(key)
+        if ts < self.rolled_ms and ts < self.late_ms:
+            self.late_ms = ts
 
     def flush_pending(self) -> None:
         """Insert the queued out-of-order points; makes this write a reset."""
@@ -293,6 +311,8 @@ class Column:
         self.head = stop
         self.dropped += stop - start
         self.tail_ts = NEVER
+        if self.buckets:
+            self.buckets.forget_before(ts[stop] if stop < len(ts) else NO_LATE)
         if stop >= COMPACT_AT and stop * 2 >= len(ts):
             del ts[:stop], self.vals[:stop], meta[:stop], self.keys[:stop], self.raw[:stop]
             self.head = 0
@@ -323,6 +343,22 @@ class Column:
         cps.append((version, self.committed, self.dropped))
         if len(cps) > 2 * CHECKPOINTS:
             del cps[:CHECKPOINTS]
+
+    def changes_since(self, version: int, now: int) -> Delta:
+        """What changed since global ``version`` (the store's is ``now``): O(new points)
+        for appends, the whole series after a reset or past the checkpoint log."""
+        if version > now or version < self.epoch:
+            return Delta(now, True, self.points())
+        if version >= self.version:
+            return Delta(now, False, [])
+        cps = self.checkpoints
+        i = bisect_right(cps, version, key=first) - 1
+        if i < 0:
+            return Delta(now, True, self.points())
+        _, end_then, dropped_then = cps[i]
+        trimmed = min(self.dropped, end_then) - dropped_then
+        first_new = max(end_then, self.dropped)
+        return Delta(now, False, self.points(self.head + first_new - self.dropped), trimmed)
 
     def points(self, start: int | None = None) -> list[Point]:
         """Points from list index ``start`` (default: the first live one) to the end."""

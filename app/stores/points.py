@@ -70,7 +70,9 @@ SOURCES = tuple(Source)
 SOURCE_BASE = {src: 4 * i for i, src in enumerate(SOURCES)}
 """``meta`` of a point of each source with no flag; add :data:`FLAG_CODE` for the flag."""
 HISTORY_CODES = frozenset(SOURCE_BASE[s] // 4 for s in (Source.HISTORY, Source.BACKFILL))
-LIVE_CODES = frozenset(SOURCE_BASE[s] // 4 for s in (Source.LIVE, Source.CATCHUP))
+LIVE_CODES = frozenset(SOURCE_BASE[s] // 4 for s in (Source.LIVE, Source.CATCHUP, Source.ROLLUP))
+"""Sources counted as live points; these are also what roll-ups fold."""
+ROLLUP_CODE = SOURCE_BASE[Source.ROLLUP] // 4
 SERVER_TIME = frozenset({Source.LIVE, Source.CATCHUP, Source.BACKFILL})
 """Sources whose timestamps say what the server has delivered (history is a model)."""
 HISTORY_METAS = tuple(4 * code + f for code in HISTORY_CODES for f in range(4))

@@ -26,7 +26,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 
 from app.protocol import HistorySample, StreamEvent, datetime_ms
-from app.stores.column import NEVER, Column, first
+from app.stores.column import NEVER, Column
 from app.stores.gaps import GapListener, GapRegistry, is_gap, marker_key, marker_ts
 from app.stores.points import (
     DAY_MS,
@@ -39,6 +39,7 @@ from app.stores.points import (
     payload_key,
     raw_value,
 )
+from app.stores.rollup import STEP_ROWS, RollupPolicy
 from app.stores.types import FUTURE_TOLERANCE_MS, AddResult, Gap, GapState, Source
 
 __all__ = ["DAY_MS", "Delta", "Point", "StreamStats", "StreamStore"]
@@ -59,6 +60,7 @@ class StreamStore:
         max_points_per_stream: int = 100_000,
         clock: Callable[[], float] = time.time,
         future_tolerance_ms: int = FUTURE_TOLERANCE_MS,
+        rollup: RollupPolicy | None = None,
     ) -> None:
         if retention_ms <= 0 or max_points_per_stream <= 0 or future_tolerance_ms < 0:
             raise ValueError("retention, cap and future tolerance must be positive")
@@ -66,6 +68,7 @@ class StreamStore:
         self._future_ms = future_tolerance_ms
         self._cap = max_points_per_stream
         self._clock = clock
+        self.rollup = rollup or RollupPolicy()
         self._streams: dict[str, Column] = {}
         self._version = 0
         self._gaps = GapRegistry()
@@ -238,6 +241,13 @@ class StreamStore:
         self._commit(changed)
         return evicted
 
+    def roll_up(self, max_rows: int = STEP_ROWS) -> int:
+        """One step of roll-up work (:mod:`app.stores.rollup`) on the first stream due;
+        returns the rows it examined, 0 when no stream is due. Call it until 0, yielding
+        to the event loop between calls."""
+        now = int(self._clock() * 1000)
+        return self.rollup.step(self._streams.values(), now, self._commit, max_rows)
+
     def _cutoff_ms(self) -> int:
         return int(self._clock() * 1000) - self._retention_ms
 
@@ -331,18 +341,7 @@ class StreamStore:
         c = self._streams.get(stream)
         if c is None:
             return Delta(now, version > now, [])
-        if version > now or version < c.epoch:
-            return Delta(now, True, c.points())
-        if version >= c.version:
-            return Delta(now, False, [])
-        cps = c.checkpoints
-        i = bisect_right(cps, version, key=first) - 1
-        if i < 0:
-            return Delta(now, True, c.points())
-        _, end_then, dropped_then = cps[i]
-        trimmed = min(c.dropped, end_then) - dropped_then
-        first_new = max(end_then, c.dropped)
-        return Delta(now, False, c.points(c.head + first_new - c.dropped), trimmed)
+        return c.changes_since(version, now)
 
     def newest_event_ms(self, stream: str | None = None) -> int | None:
         """Newest server timestamp received live, by catch-up or by backfill (not history)."""
@@ -389,6 +388,18 @@ class StreamStore:
         i = bisect_left(c.ts, start_ms, c.head)
         j = len(c.ts) if end_ms is None else bisect_right(c.ts, end_ms, i)
         return c.ts[i:j], c.vals[i:j]
+
+    def footprint(self) -> dict[str, int]:
+        """Points kept, live events folded into roll-ups and rolled buckets, all streams."""
+        cols = self._streams.values()
+        rolled = sum(c.rolled_events for c in cols)
+        return {"points": sum(map(len, cols)), "rolledUpEvents": rolled,
+                "rollupBuckets": sum(len(c.buckets) for c in cols)}  # fmt: skip
+
+    def rollups(self, stream: str) -> dict[int, int]:
+        """``{bucket start ms: live events it stands for}`` of ``stream``'s rolled buckets."""
+        c = self._streams.get(stream)
+        return {} if c is None else c.buckets.items()
 
     def without_value(self, stream: str) -> int:
         """Events of ``stream`` that carried no normalized value (not plotted)."""

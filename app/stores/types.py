@@ -21,6 +21,9 @@ class Source(StrEnum):
     CATCHUP = "catchup"
     BACKFILL = "backfill"
     GAP = "gap"
+    ROLLUP = "rollup"
+    """A live point kept as one of its time bucket's few (lowest, highest, critical, last)
+    when the bucket's other points were rolled up (see :mod:`app.stores.rollup`)."""
 
 
 GapState = Literal["open", "filling", "filled", "unfillable", "recovered"]

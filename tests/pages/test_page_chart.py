@@ -14,6 +14,7 @@ from nicegui import ui
 from nicegui.testing import User
 
 from app.pages.dashboard import SPACING_SLACK
+from app.pages.series import CSV_HEADER
 from tests.pages.dashboard_state import (
     OTHER,
     STREAM,
@@ -182,12 +183,30 @@ async def test_export_of_one_stream(user_page: User, services: FakeServices) -> 
         await http.get("/api/dashboard/export", params={"stream": STREAM, "format": "csv"})
     ).text
     lines = csv_text.splitlines()
-    assert lines[0] == "stream,timestamp,normalized,raw,anomalyFlag,source" and len(lines) == 14
+    assert lines[0].split(",") == [*CSV_HEADER] and len(lines) == 14
     missing = await http.get("/api/dashboard/export", params={"stream": "no.such"})
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "STREAM_NOT_FOUND"
     bad = await http.get("/api/dashboard/export", params={"stream": STREAM, "format": "xml"})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "INVALID_FORMAT"
+
+
+async def test_export_marks_rolled_up_points(user_page: User, services: FakeServices) -> None:
+    """After a roll-up the export tells the kept points of a busy minute from raw ones."""
+    now_ms = int(time.time() * 1000)
+    old = now_ms - 3 * 3_600_000
+    old -= old % 60_000
+    busy = [live_event(STREAM, old + i * 100, 40.0 + i % 30) for i in range(600)]
+    services.streams.add_events([*busy, live_event(STREAM, now_ms - 1000, 50.0)])
+    while services.streams.roll_up():
+        pass
+    http = user_page.http_client
+    body = (await http.get("/api/dashboard/export", params={"stream": STREAM})).json()
+    sources = [p["source"] for p in body["points"]]
+    assert sources[-1] == "live" and set(sources[:-1]) == {"rollup"}
+    assert {p["rollup"]["events"] for p in body["points"][:-1]} == {600}
+    assert min(p["normalized"] for p in body["points"]) == 40.0
+    assert max(p["normalized"] for p in body["points"]) == 69.0
 
 
 async def test_export_of_what_the_chart_shows(user_page: User, services: FakeServices) -> None:

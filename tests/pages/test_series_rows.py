@@ -6,6 +6,7 @@ import csv
 import io
 
 from app.pages.series import (
+    Rollups,
     Row,
     chart_rows,
     export_csv,
@@ -98,5 +99,35 @@ def test_export_csv_has_header_and_same_rows() -> None:
         "raw": "12.5",
         "anomalyFlag": "warning",
         "source": "live",
+        "rollupBucketStart": "",
+        "rollupEvents": "",
     }
     assert parsed[2]["normalized"] == "" and parsed[2]["source"] == "gap"
+
+
+def test_a_roll_up_point_says_which_bucket_it_stands_for_and_its_events() -> None:
+    """JSON and CSV both name a roll-up point's bucket and its count; other points do not."""
+    points = [
+        Point(T0 + 61_000, 12.0, "critical", Source.ROLLUP, 3.0),
+        Point(T0 + 119_000, 55.0, "normal", Source.ROLLUP),
+        Point(T0 + 120_500, 50.0, "normal", Source.LIVE),
+    ]
+    rollups = Rollups(60_000, {T0 + 60_000: 840})
+    json_points = export_points(chart_rows(points), rollups=rollups)
+    assert json_points[0]["rollup"] == {
+        "bucketStart": "2025-11-26T00:01:00.000Z",
+        "bucketSeconds": 60.0,
+        "events": 840,
+    }
+    assert json_points[1]["rollup"] == json_points[0]["rollup"]
+    assert "rollup" not in json_points[2]
+    parsed = list(
+        csv.DictReader(
+            io.StringIO(export_csv({"a.b": chart_rows(points)}, rollups={"a.b": rollups}))
+        )
+    )
+    assert [(r["source"], r["rollupBucketStart"], r["rollupEvents"]) for r in parsed] == [
+        ("rollup", "2025-11-26T00:01:00.000Z", "840"),
+        ("rollup", "2025-11-26T00:01:00.000Z", "840"),
+        ("live", "", ""),
+    ]

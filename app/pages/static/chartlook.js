@@ -3,7 +3,7 @@
 (() => {
   "use strict";
 
-  const SOURCES = ["history", "live", "catch-up", "backfill", "gap"];
+  const SOURCES = ["history", "live", "catch-up", "backfill", "gap", "roll-up (kept of its bucket)"];
 
   function css(name) {
     return getComputedStyle(document.body).getPropertyValue(name).trim();
