@@ -25,6 +25,7 @@ SCRIPTS = (
     "prefs.js",
     "dom.js",
     "chartreduce.js",
+    "chartdetail.js",
     "chartmarks.js",
     "chartlegend.js",
     "chartlook.js",

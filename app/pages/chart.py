@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from nicegui import ui
+from nicegui.events import GenericEventArguments
 
 from app.pages.annotations import Annotation, wire_layer
 from app.pages.contracts import StreamsView
 from app.pages.series import chart_rows, wire_rows
+from app.pages.thinning import detail, thin
 from app.pages.view import DEFAULT_RANGE, RANGES
 from app.stores.streams import Point
 
@@ -78,10 +81,24 @@ def _js(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
-def _encode_series(points: list[Point]) -> tuple[str, int | None, int]:
-    """The JSON rows of a whole series, its newest timestamp and its length (thread-safe)."""
+def _encode_series(
+    points: list[Point], window: tuple[int, int] | None
+) -> tuple[str, int | None, int, bool]:
+    """The JSON rows of a whole series as sent (thinned past :data:`SEND_WHOLE`), its newest
+    timestamp, the rows sent and whether they were thinned (thread-safe)."""
     rows = chart_rows(points)
-    return _js(wire_rows(rows)), (rows[-1].ts_ms if rows else None), len(rows)
+    sent = thin(rows, window)
+    return (
+        _js(wire_rows(sent)),
+        (rows[-1].ts_ms if rows else None),
+        len(sent),
+        len(sent) < len(rows),
+    )
+
+
+def _encode_detail(points: list[Point], columns: int) -> str:
+    """The JSON rows of a zoomed window, about two per column (thread-safe)."""
+    return _js(wire_rows(detail(chart_rows(points), columns)))
 
 
 @dataclass(slots=True)
@@ -116,6 +133,7 @@ class LiveChart:
         """What the browser holds of each annotation layer."""
         self.element = ui.echart(chart_options()).classes("w-full h-full").mark("live-chart")
         self._arrange(shown)
+        ui.on("chart_detail", self._on_detail)
 
     @property
     def streams(self) -> list[str]:
@@ -243,14 +261,39 @@ class LiveChart:
     async def _replace(self, feed: Feed) -> int:
         version = self._streams.version
         snapshot = self._streams.series(feed.stream)  # a copy, taken on the event loop
-        rows, feed.last_ms, count = await asyncio.to_thread(_encode_series, snapshot)
+        newest = max(self.newest_ms or 0, snapshot[-1].ts_ms if snapshot else 0) or None
+        window = None if self.preset is None else preset_window(self.preset, newest)
+        encoded = await asyncio.to_thread(_encode_series, snapshot, window)
+        rows, feed.last_ms, count, thinned = encoded
         feed.version = version
         feed.count = count
-        window = None if self.preset is None else preset_window(self.preset, self.newest_ms)
-        # Without a window (a free zoom, or no data yet) the browser keeps its view.
-        zoom = "" if window is None else f",{window[0]},{window[1]}"
-        self._run(f"LiveChart.reset({self.element.id},{_js(feed.stream)},{rows}{zoom})")
+        # Without a window (a free zoom, or no data yet) the browser keeps its view; a
+        # thinned series is fine in the window it was thinned for (or nowhere: it asks).
+        zoom = "null,null" if window is None else f"{window[0]},{window[1]}"
+        fine = _js(list(window) if thinned and window else thinned)
+        key = _js(feed.stream)
+        self._run(f"LiveChart.reset({self.element.id},{key},{rows},{zoom},{fine})")
         return count
+
+    async def _on_detail(self, event: GenericEventArguments) -> None:
+        """The tab zoomed into a thinned series: send the rows of its window, about two per
+        pixel column of its width. Asks are checked: this chart, a stream it shows, numbers."""
+        args = event.args if isinstance(event.args, dict) else {}
+        if args.get("chart") != self.element.id:
+            return
+        feed = next((f for f in self.feeds if f.stream == args.get("key")), None)
+        ask = [args.get(k) for k in ("start", "end", "px")]
+        if feed is None or not all(isinstance(v, int | float) and math.isfinite(v) for v in ask):
+            return
+        start, end, px = (int(v) for v in ask)  # type: ignore[arg-type]
+        async with self._lock:
+            end = min(end, feed.last_ms or end)  # what is newer comes by appends
+            if end <= start:
+                return
+            snapshot = self._streams.series(feed.stream, start, end)
+            rows = await asyncio.to_thread(_encode_detail, snapshot, px)
+            key = _js(feed.stream)
+            self._run(f"LiveChart.detail({self.element.id},{key},{start},{end},{rows})")
 
     def _run(self, code: str) -> None:
         self.element.client.run_javascript(code)

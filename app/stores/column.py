@@ -360,10 +360,12 @@ class Column:
         first_new = max(end_then, self.dropped)
         return Delta(now, False, self.points(self.head + first_new - self.dropped), trimmed)
 
-    def points(self, start: int | None = None) -> list[Point]:
-        """Points from list index ``start`` (default: the first live one) to the end."""
+    def points(self, start: int | None = None, stop: int | None = None) -> list[Point]:
+        """Points from list index ``start`` (default: the first live one) to ``stop``
+        (default: the end)."""
         i = self.head if start is None else start
-        return list(map(point, self.ts[i:], self.vals[i:], self.meta[i:], self.raw[i:]))
+        j = len(self.ts) if stop is None else stop
+        return list(map(point, self.ts[i:j], self.vals[i:j], self.meta[i:j], self.raw[i:j]))
 
 
 def first(checkpoint: tuple[int, int, int]) -> int:

@@ -330,10 +330,17 @@ class StreamStore:
         """How many streams the store has seen (cheap: no list is built)."""
         return len(self._streams)
 
-    def series(self, stream: str) -> list[Point]:
-        """The merged series of ``stream`` in time order (a new list)."""
+    def series(
+        self, stream: str, start_ms: int | None = None, end_ms: int | None = None
+    ) -> list[Point]:
+        """The merged series of ``stream`` in time order (a new list); only the points from
+        ``start_ms`` up to and including ``end_ms`` when given."""
         c = self._streams.get(stream)
-        return [] if c is None else c.points()
+        if c is None:
+            return []
+        i = None if start_ms is None else bisect_left(c.ts, start_ms, c.head)
+        j = None if end_ms is None else bisect_right(c.ts, end_ms, i or c.head)
+        return c.points(i, j)
 
     def changes_since(self, stream: str, version: int) -> Delta:
         """What changed in ``stream`` since global ``version``; O(new points) for appends."""

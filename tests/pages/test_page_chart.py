@@ -23,7 +23,7 @@ from tests.pages.dashboard_state import (
     seed_history,
     wait_for,
 )
-from tests.pages.sent import calls, scripts
+from tests.pages.sent import calls, emit, scripts
 
 pytestmark = pytest.mark.nicegui_main_file("tests/pages/fake_main.py")
 
@@ -53,7 +53,8 @@ async def test_chart_gets_each_series_once_then_deltas(
     await wait_for(lambda: bool(_calls(user_page, "reset")), "the first reset")
     ((chart_id, layout),) = _calls(user_page, "layout")
     assert chart_id == chart.id and [s["key"] for s in layout] == [STREAM]
-    ((_, key, rows, start, end),) = _calls(user_page, "reset")
+    ((_, key, rows, start, end, thinned),) = _calls(user_page, "reset")
+    assert thinned is False, "288 rows go whole"
     assert key == STREAM and len(rows) == 288 and rows[-1][0] == newest
     assert rows[-1][4] is not None, "history rows carry the raw value"
     assert (start, end) == (newest - 7 * 86_400_000, newest), "7d window at the newest point"
@@ -157,11 +158,73 @@ async def test_late_tab_gets_the_whole_series_once(
     late = create_user()
     await late.open("/")
     await wait_for(lambda: bool(_calls(late, "reset")), "the late tab's reset")
-    ((_, _, rows, _, _),) = _calls(late, "reset")
+    ((_, _, rows, _, _, _),) = _calls(late, "reset")
     assert len(rows) == 72 + 3
     assert not _calls(late, "append")
-    ((_, _, first_rows, _, _),) = _calls(first, "reset")
+    ((_, _, first_rows, _, _, _),) = _calls(first, "reset")
     assert len(first_rows) + len(_calls(first, "append")[0][2]) == 72 + 3
+
+
+async def test_a_long_series_is_sent_thinned_and_a_zoom_gets_its_window_finer(
+    user_page: User, services: FakeServices
+) -> None:
+    """A week of a busy stream reaches the tab at about two rows a column, spike kept; the
+    tab's zoom asks for its window and gets every point there, or two per pixel of it."""
+    newest = int(time.time() * 1000) - 60_000
+    first = newest - 7 * 86_400_000
+    step = 30_000  # 20,160 points
+    spike = first + 5_000 * step
+    events = [
+        live_event(STREAM, t, 99.0 if t == spike else 45.0 + (t // step) % 10)
+        for t in range(first, newest + 1, step)
+    ]
+    services.streams.add_events(events)
+    await user_page.open(f"/?streams={STREAM}&range=7d")
+    await wait_for(lambda: bool(_calls(user_page, "reset")), "the first reset")
+    ((chart_id, _, rows, start, end, thinned),) = _calls(user_page, "reset")
+    assert thinned == [start, end] and (start, end) == (newest - 7 * 86_400_000, newest)
+    assert len(rows) <= 2 * 1200 + 2 * 300 + 4 < len(events)
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+    assert rows[0][0] == first and rows[-1][0] == newest and [spike, 99.0] in [r[:2] for r in rows]
+
+    hour = (spike - 1_800_000, spike + 1_800_000)
+    emit(
+        user_page,
+        "chart_detail",
+        {"chart": chart_id, "key": STREAM, "start": hour[0], "end": hour[1], "px": 900},
+    )
+    await wait_for(lambda: bool(_calls(user_page, "detail")), "the window's rows")
+    ((_, key, a, b, fine),) = _calls(user_page, "detail")
+    assert (key, a, b) == (STREAM, *hour)
+    assert [r[0] for r in fine] == list(range(hour[0], hour[1] + 1, step)), (
+        "every point of the hour"
+    )
+
+    week = (first, newest)
+    emit(
+        user_page,
+        "chart_detail",
+        {"chart": chart_id, "key": STREAM, "start": week[0], "end": week[1], "px": 500},
+    )
+    await wait_for(lambda: len(_calls(user_page, "detail")) == 2, "the week at 500 px")
+    coarse = _calls(user_page, "detail")[1][4]
+    assert len(coarse) <= 2 * 500 + 2 and [spike, 99.0] in [r[:2] for r in coarse]
+
+    for bad in (
+        {"chart": chart_id + 1, "key": STREAM, "start": 0, "end": newest, "px": 100},
+        {"chart": chart_id, "key": "not.shown", "start": 0, "end": newest, "px": 100},
+        {"chart": chart_id, "key": STREAM, "start": "0", "end": newest, "px": 100},
+        {"chart": chart_id, "key": STREAM, "start": newest, "end": first, "px": 100},
+        ["not", "a", "dict"],
+    ):
+        emit(user_page, "chart_detail", bad)
+    emit(
+        user_page,
+        "chart_detail",
+        {"chart": chart_id, "key": STREAM, "start": spike, "end": spike + 1, "px": 10**9},
+    )
+    await wait_for(lambda: len(_calls(user_page, "detail")) == 3, "the last good ask")
+    assert _calls(user_page, "detail")[2][4][0][:2] == [spike, 99.0]
 
 
 async def test_export_of_one_stream(user_page: User, services: FakeServices) -> None:

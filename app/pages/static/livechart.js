@@ -117,6 +117,7 @@
       if (s.line.length > ChartReduce.LIMIT) s.lineDirty = long = true;
     });
     if (long && state.chart) scheduleRender(state.chart, state); // finer points for the new window
+    ChartDetail.want(state); // and finer points from the server, for a thinned series
   }
 
   // Redraw after appends at most every MIN_GAP_MS, and with redraws taking no more than
@@ -284,6 +285,12 @@
     view.follow = last === null || end == null || end >= last;
   }
 
+  function firstLine(id) {
+    const state = states.get(id);
+    const s = state && state.order.length ? state.series.get(state.order[0]) : null;
+    return s ? s.line : [];
+  }
+
   // Theme or time zone changed: redraw every chart with the new look.
   const relook = () =>
     states.forEach((state) => {
@@ -312,8 +319,8 @@
       });
     },
 
-    /** Replace one series and show [start, end] (null: everything). */
-    reset(id, key, rows, start, end) {
+    /** Replace one series and show [start, end] (null: keep the view); `thinned`: see ChartDetail. */
+    reset(id, key, rows, start, end, thinned) {
       withChart(id, (el, state) => {
         const s = state.series.get(key);
         if (!s) return;
@@ -323,8 +330,20 @@
         push(s, rows);
         s.lineDirty = true;
         s.marksDirty = true;
-        if (start !== undefined) setWindow(state, start, end);
+        ChartDetail.received(s, thinned);
+        if (start != null) setWindow(state, start, end);
         render(el.chart, state);
+        if (s.thinned) ChartDetail.want(state);
+      });
+    },
+
+    /** The rows of [start, end] of a thinned series, finer, as the tab asked for them. */
+    detail(id, key, start, end, rows) {
+      withChart(id, (el, state) => {
+        const s = state.series.get(key);
+        if (!s) return;
+        ChartDetail.apply(s, start, end, rows);
+        scheduleRender(el.chart, state);
       });
     },
 
@@ -345,6 +364,7 @@
         state.presetActive = true;
         state.full = true; // the bands' least width follows the window
         render(el.chart, state);
+        ChartDetail.want(state);
       });
     },
 
@@ -374,11 +394,10 @@
     },
 
     /** Points the first line holds in the tab (before any reduction for drawing). */
-    points(id) {
-      const state = states.get(id);
-      const s = state && state.order.length ? state.series.get(state.order[0]) : null;
-      return s ? s.line.length : 0;
-    },
+    points: (id) => firstLine(id).length,
+
+    /** Their timestamps, in order (tests and tools read what arrived where). */
+    held: (id) => firstLine(id).map((p) => p[0]),
 
     /** Whether an annotation (by key), or all of them (key null), is hidden. */
     isHidden: (key) => ChartMarks.isHidden(key),
