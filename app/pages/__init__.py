@@ -26,6 +26,7 @@ SCRIPTS = (
     "dom.js",
     "chartreduce.js",
     "chartdetail.js",
+    "chartview.js",
     "chartmarks.js",
     "chartlegend.js",
     "chartlook.js",

@@ -360,6 +360,21 @@ class Column:
         first_new = max(end_then, self.dropped)
         return Delta(now, False, self.points(self.head + first_new - self.dropped), trimmed)
 
+    def span(self, start_ms: int | None, end_ms: int | None) -> tuple[int, int]:
+        """List indexes of the points from ``start_ms`` up to and including ``end_ms``
+        (None: from the first, to the last)."""
+        i = self.head if start_ms is None else bisect_left(self.ts, start_ms, self.head)
+        j = len(self.ts) if end_ms is None else bisect_right(self.ts, end_ms, i)
+        return i, j
+
+    def latest(self) -> tuple[int, float, float] | None:
+        """``(ts_ms, normalized, raw)`` of the newest point with a value (raw NaN: none)."""
+        vals = self.vals
+        for i in range(len(self.ts) - 1, self.head - 1, -1):
+            if vals[i] == vals[i]:  # gap markers are NaN
+                return self.ts[i], vals[i], self.raw[i]
+        return None
+
     def points(self, start: int | None = None, stop: int | None = None) -> list[Point]:
         """Points from list index ``start`` (default: the first live one) to ``stop``
         (default: the end)."""

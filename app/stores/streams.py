@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import time
 from array import array
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 
 from app.protocol import HistorySample, StreamEvent, datetime_ms
@@ -336,11 +335,7 @@ class StreamStore:
         """The merged series of ``stream`` in time order (a new list); only the points from
         ``start_ms`` up to and including ``end_ms`` when given."""
         c = self._streams.get(stream)
-        if c is None:
-            return []
-        i = None if start_ms is None else bisect_left(c.ts, start_ms, c.head)
-        j = None if end_ms is None else bisect_right(c.ts, end_ms, i or c.head)
-        return c.points(i, j)
+        return [] if c is None else c.points(*c.span(start_ms, end_ms))
 
     def changes_since(self, stream: str, version: int) -> Delta:
         """What changed in ``stream`` since global ``version``; O(new points) for appends."""
@@ -376,13 +371,7 @@ class StreamStore:
     def latest(self, stream: str) -> tuple[int, float, float] | None:
         """``(ts_ms, normalized, raw)`` of the newest point with a value (raw NaN: none)."""
         c = self._streams.get(stream)
-        if c is None:
-            return None
-        vals = c.vals
-        for i in range(len(c.ts) - 1, c.head - 1, -1):
-            if vals[i] == vals[i]:  # gap markers are NaN
-                return c.ts[i], vals[i], c.raw[i]
-        return None
+        return None if c is None else c.latest()
 
     def window(
         self, stream: str, start_ms: int, end_ms: int | None = None
@@ -392,8 +381,7 @@ class StreamStore:
         c = self._streams.get(stream)
         if c is None:
             return array("q"), array("d")
-        i = bisect_left(c.ts, start_ms, c.head)
-        j = len(c.ts) if end_ms is None else bisect_right(c.ts, end_ms, i)
+        i, j = c.span(start_ms, end_ms)
         return c.ts[i:j], c.vals[i:j]
 
     def footprint(self) -> dict[str, int]:

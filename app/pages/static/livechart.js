@@ -78,36 +78,8 @@
     return state;
   }
 
-  function span(state) {
-    let first = null;
-    let last = null;
-    state.series.forEach((s) => {
-      if (!s.line.length) return;
-      const a = s.line[0][0];
-      const b = s.line[s.line.length - 1][0];
-      if (first === null || a < first) first = a;
-      if (last === null || b > last) last = b;
-    });
-    return [first, last];
-  }
-
-  // Remember where the user zoomed or panned, so appends keep that window (or follow it).
   function remember(state, event) {
-    const b = event.batch ? event.batch[0] : event;
-    const [first, last] = span(state);
-    if (first === null) return;
-    let start = b.startValue;
-    let end = b.endValue;
-    if (start == null || end == null) {
-      if (b.start == null || b.end == null) return;
-      start = first + ((last - first) * b.start) / 100;
-      end = first + ((last - first) * b.end) / 100;
-    }
-    const view = state.view;
-    view.start = start;
-    view.end = end;
-    view.width = end - start;
-    view.follow = end >= last - (last - first) * 0.001;
+    if (!ChartView.moved(state, event)) return;
     if (state.presetActive) {
       state.presetActive = false;
       emitEvent("chart_zoom", { chart: state.id });
@@ -177,7 +149,7 @@
         out.push(marks(`critical:${key}`, "critical", ChartLegend.MARKS.critical, 8, state.off.has("critical") ? [] : s.critical));
       }
     });
-    const [first, last] = span(state);
+    const [first, last] = ChartView.span(state);
     const view = state.view.width != null ? state.view : { start: first, end: last };
     out.push(ChartMarks.series(state.layers, state.order, view.start, view.end, plotWidth(state)));
     return out;
@@ -196,12 +168,12 @@
   // points changed and the window; the rest of the option stays as it was.
   function draw(chart, state) {
     if (!state.full && !state.layoutChanged) {
-      const dataZoom = windowOption(state); // first: a following window moves with new points
+      const dataZoom = ChartView.windowOption(state); // first: a following window moves with new points
       chart.setOption({ series: dirtySeries(state), dataZoom });
       return;
     }
     const option = ChartLook.look();
-    option.dataZoom = windowOption(state);
+    option.dataZoom = ChartView.windowOption(state);
     option.series = seriesOption(state);
     ChartLegend.render(chart, state, () => {
       state.full = true;
@@ -233,21 +205,6 @@
     return out;
   }
 
-  // The zoom window: the user's (following new points while it ends at the newest), or all.
-  function windowOption(state) {
-    const view = state.view;
-    const [, last] = span(state);
-    if (view.width != null && last !== null) {
-      if (view.follow) {
-        view.end = last;
-        view.start = view.end - view.width;
-      }
-      const win = { startValue: view.start, endValue: view.end };
-      return [win, { ...win }];
-    }
-    return [{ start: 0, end: 100 }, { start: 0, end: 100 }];
-  }
-
   function push(s, rows) {
     const line = s.line;
     let last = line.length ? line[line.length - 1][0] : null;
@@ -274,15 +231,6 @@
     }
     s.lineDirty = true;
     s.marksDirty = true;
-  }
-
-  function setWindow(state, start, end) {
-    const view = state.view;
-    view.width = start == null || end == null ? null : end - start;
-    view.start = start;
-    view.end = end;
-    const [, last] = span(state);
-    view.follow = last === null || end == null || end >= last;
   }
 
   function firstLine(id) {
@@ -331,7 +279,7 @@
         s.lineDirty = true;
         s.marksDirty = true;
         ChartDetail.received(s, thinned);
-        if (start != null) setWindow(state, start, end);
+        if (start != null) ChartView.setWindow(state, start, end);
         render(el.chart, state);
         if (s.thinned) ChartDetail.want(state);
       });
@@ -360,7 +308,7 @@
     /** Show [start, end] (a preset); the window follows new points while it ends at the newest. */
     zoom(id, start, end) {
       withChart(id, (el, state) => {
-        setWindow(state, start, end);
+        ChartView.setWindow(state, start, end);
         state.presetActive = true;
         state.full = true; // the bands' least width follows the window
         render(el.chart, state);
@@ -371,7 +319,7 @@
     /** Show everything again. */
     resetZoom(id) {
       withChart(id, (el, state) => {
-        setWindow(state, null, null);
+        ChartView.setWindow(state, null, null);
         state.presetActive = false;
         state.full = true;
         render(el.chart, state);
