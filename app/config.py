@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     push_interval: float = Field(
         0.1, ge=0.02, description="seconds between chart pushes to each browser tab"
     )
+    chart_draw_budget: float = Field(
+        0.06,
+        ge=0.01,
+        le=0.5,
+        description="share of a tab's time its chart may spend redrawing new points: "
+        "higher draws them sooner (lower latency), lower keeps the tab idle",
+    )
 
     # --- embedded simulator ---------------------------------------------------------------
     sim_seed: int = Field(7, description="seed of the embedded simulator's generator")

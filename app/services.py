@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,15 @@ from app.ws_client import ConnectionManager
 log = logging.getLogger(__name__)
 
 DAY_MS = 86_400_000
+
+
+def settle_memory() -> None:
+    """Once the start's work is done (imports, pages, the seed), collect and freeze what is
+    left: the collector then never scans those long-lived objects again. Without it a full
+    collection walked every one of them, pausing the event loop up to ~80 ms at 10,000
+    events/s (measured by the latency benchmark); the stores hold arrays, not objects."""
+    gc.collect()
+    gc.freeze()
 
 
 @dataclass
@@ -162,6 +172,9 @@ class Services:
         await self.state_poller.start()
         self.scenarios.request_refresh(with_list=True)
         await self.manager.start()
+        if self.history.streams:
+            await self.history.wait_seeded()
+        settle_memory()
 
     async def _prune_forever(self) -> None:
         """Rolls up what aged past the raw window, a step at a time so the loop stays free;

@@ -10,6 +10,7 @@ the simulator runs.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
 from typing import Any
@@ -157,13 +158,15 @@ def _iso_ms(ms: int | None) -> str | None:
 
 
 def process_figures() -> dict[str, Any]:
-    """Soak figures: asyncio tasks of the running loop (None off-loop), resident memory and
-    the browser tabs whose socket is connected to this process right now (viewers)."""
+    """Soak figures: asyncio tasks of the running loop (None off-loop), resident memory, the
+    browser tabs whose socket is connected to this process right now (viewers), and the
+    objects the garbage collector no longer scans (frozen once the start-up seed is in)."""
     try:
         tasks: int | None = len(asyncio.all_tasks())
     except RuntimeError:  # no running loop in this thread
         tasks = None
-    return {"tasks": tasks, "rssBytes": _rss_bytes(), "viewers": viewers()}
+    figures = {"tasks": tasks, "rssBytes": _rss_bytes(), "viewers": viewers()}
+    return {**figures, "gcFrozenObjects": gc.get_freeze_count()}
 
 
 def viewers() -> int:

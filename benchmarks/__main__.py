@@ -50,7 +50,12 @@ AREAS: dict[str, Callable[[Report], None]] = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="short runs (about 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="short runs (about 3 minutes)")
+    parser.add_argument(
+        "--compete",
+        action="store_true",
+        help="latency runs while another process keeps one core busy",
+    )
     parser.add_argument(
         "--only", default="", help=f"comma-separated areas among {', '.join(AREAS)}"
     )
@@ -63,7 +68,7 @@ def main() -> None:
     unknown = [a for a in chosen if a not in AREAS]
     if unknown:
         parser.error(f"unknown area(s): {', '.join(unknown)}")
-    report = Report(quick=args.quick)
+    report = Report(quick=args.quick, compete=args.compete)
     info = machine()  # the load average before the run
     started = time.monotonic()
     timings: dict[str, float] = {}
@@ -92,6 +97,7 @@ def main() -> None:
     body = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": "quick" if args.quick else "full",
+        "competing_process": args.compete,
         "machine": info,
         "seconds": {"total": round(time.monotonic() - started, 1), **timings},
         "cpu": cpu,

@@ -52,6 +52,8 @@ class Report:
     """Figures in the order measured, plus raw details for results.json."""
 
     quick: bool
+    compete: bool = False
+    """Whether another process keeps one core busy during the latency runs."""
     figures: list[Figure] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)

@@ -16,7 +16,11 @@ shows the stream whose own rate is nearest 200 points/s (a busy but readable cha
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -91,6 +95,10 @@ SETTLE_S = 1.0
 """Pause between the history seed's end and the window's start."""
 FAST_TOTAL = 12_000.0
 """Events/s over all streams in the fast run (>= 10,000 with room for the hour's drift)."""
+DEFAULT_BUDGET = 0.06
+"""The dashboard's default ``--chart-draw-budget``."""
+FAST_BUDGET = 0.15
+"""The budget of the low-latency runs: redraws may take 15 % of the tab's time."""
 
 
 def _wait_steady(url: str, timeout: float = 60.0) -> None:
@@ -110,11 +118,18 @@ def _wait_steady(url: str, timeout: float = 60.0) -> None:
 
 
 def _scenario(
-    browser: Any, label: str, rate: float, stream: str, seconds: float, every: bool
+    browser: Any,
+    label: str,
+    rate: float,
+    stream: str,
+    seconds: float,
+    every: bool,
+    budget: float | None = None,
 ) -> dict[str, Any]:
     port = free_port()
     args = ["benchmarks.dashboard_lag", "--port", str(port), "--no-show"]
     args += ["--sim-rate", f"{rate:g}"] + (["--topics", "*"] if every else [])
+    args += [] if budget is None else ["--chart-draw-budget", f"{budget:g}"]
     with running(args, port, f"dashboard-latency-{label}-{port}", "/") as proc:
         samples: dict[str, list[float]] = {"drawn": [], "arrive": [], "load": []}
 
@@ -145,6 +160,7 @@ def _scenario(
     return {
         "stream": stream,
         "sim_rate": rate,
+        "draw_budget": budget,
         "seconds": seconds,
         "samples": len(lat),
         "p50_ms": percentile(lat, 50),
@@ -159,46 +175,68 @@ def _scenario(
     }
 
 
-def run(report: Report) -> None:
-    seconds = 8.0 if report.quick else 60.0
-    rates, total = base_rates()
-    fast_rate = round(FAST_TOTAL / total)
-    fast_stream = min(rates, key=lambda n: abs(rates[n] * fast_rate - 200.0))
-    results: dict[str, Any] = {}
-    with chromium() as browser:
-        results["rate_1"] = _scenario(browser, "rate1", 1.0, "api.request.log", seconds, False)
-        results["fast"] = _scenario(browser, "fast", fast_rate, fast_stream, seconds, True)
-    report.details["latency"] = results
-    for key, label in (("rate_1", "rate 1"), ("fast", f"x{fast_rate:g}, all streams")):
-        r = results[key]
-        met = r["p50_ms"] is not None and r["p50_ms"] <= 150 and r["p99_ms"] <= 300
-        report.add(
-            Figure(
-                "latency",
-                f"end to end p50 ({label})",
-                r["p50_ms"],
-                "ms",
-                "p95",
-                r["p95_ms"],
-                None,
-                "p50 <= 150 ms, p99 <= 300 ms",
-                met,
-                f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms; reaching the page p50/p99 "
-                f"{r['arrival_p50_ms']}/{r['arrival_p99_ms']} ms; {r['samples']} points of "
-                f"{r['stream']}; upstream {r['ingest_events_per_s']:,.0f} events/s; "
-                f"page loads {r['page_loads']}",
-            )
-        )
-    lag = results["fast"]["loop_lag"]
+@contextlib.contextmanager
+def competing(on: bool) -> Iterator[None]:
+    """With ``on``: another process keeps one core busy meanwhile (operators' machines are
+    not idle)."""
+    if not on:
+        yield
+        return
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        hog.kill()
+        hog.wait()
+
+
+def _figure(report: Report, r: dict[str, Any], label: str, p99_target: float) -> None:
+    """One run's figure: p99 against the target, p50 (<= 150 ms when p99's is 300)."""
+    p50_target = 150.0 if p99_target <= 300 else None
+    met = r["p50_ms"] is not None and r["p99_ms"] is not None and r["p99_ms"] <= p99_target
+    met = met and (p50_target is None or r["p50_ms"] <= p50_target)
+    wanted = f"p99 <= {p99_target:g} ms" + (f", p50 <= {p50_target:g}" if p50_target else "")
+    budget = r["draw_budget"] or DEFAULT_BUDGET
+    gc_info = r["loop_lag"]["gc"]
     report.add(
         Figure(
             "latency",
-            "event loop lag p99 during the fast run",
-            lag["p99_ms"],
+            f"end to end p99 ({label}, draw budget {budget:g})",
+            r["p99_ms"],
             "ms",
-            "lag p50",
-            lag["p50_ms"],
+            "p50",
+            r["p50_ms"],
             None,
-            note=f"max {lag['max_ms']:.0f} ms over {lag['samples']} 10 ms probes",
+            wanted,
+            met,
+            f"p95 {r['p95_ms']} ms, max {r['max_ms']} ms; reaching the page p50/p99 "
+            f"{r['arrival_p50_ms']}/{r['arrival_p99_ms']} ms; {r['samples']} points of "
+            f"{r['stream']}; upstream {r['ingest_events_per_s']:,.0f} events/s; loop lag "
+            f"p99/max {r['loop_lag']['p99_ms']}/{r['loop_lag']['max_ms']:.0f} ms; GC "
+            f"{gc_info['pauses']} pauses, max {gc_info['max_ms']} ms; page loads "
+            f"{r['page_loads']}",
         )
     )
+
+
+def run(report: Report) -> None:
+    seconds = 8.0 if report.quick else 60.0
+    runs = 1 if report.quick else 3
+    rates, total = base_rates()
+    fast_rate = round(FAST_TOTAL / total)
+    fast_stream = min(rates, key=lambda n: abs(rates[n] * fast_rate - 200.0))
+    results: dict[str, Any] = {"competing_process": report.compete}
+    fast = f"x{fast_rate:g}, all streams" + (", one core taken" if report.compete else "")
+    target = 500.0 if report.compete else 300.0
+    with chromium() as browser, competing(report.compete):
+        results["rate_1"] = _scenario(browser, "rate1", 1.0, "api.request.log", seconds, False)
+        results["fast"] = _scenario(browser, "fast", fast_rate, fast_stream, seconds, True)
+        results["fast_low_latency"] = [
+            _scenario(browser, f"fast{i}", fast_rate, fast_stream, seconds, True, FAST_BUDGET)
+            for i in range(runs)
+        ]
+    report.details["latency"] = results
+    _figure(report, results["rate_1"], "rate 1", 300.0)
+    _figure(report, results["fast"], fast, target)
+    for i, r in enumerate(results["fast_low_latency"], 1):
+        _figure(report, r, f"{fast}, run {i} of {runs}", target)

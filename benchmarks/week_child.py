@@ -68,7 +68,7 @@ def seed(sim: Simulator, store: StreamStore, end_s: float) -> int:
     return sum(len(s) for s in result.streams.values())
 
 
-def sample(store: StreamStore, day: float, events: int, wall: float) -> dict[str, float | int]:
+def sample(store: StreamStore, day: float, events: int, wall: float) -> dict[str, float | None]:
     gc.collect()
     first = store.stats(BUSIEST).first_ts_ms
     now_ms = store.newest_event_ms() or 0

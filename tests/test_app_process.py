@@ -41,6 +41,12 @@ def test_dashboard_connects_to_its_embedded_simulator_and_loads_history(dashboar
     assert conn["url"].endswith("/ws") and conn["confirmedTopics"] == ["*"]
     stream = body["streams"]["customer.tutor.search"]
     assert stream["history"] == "loaded" and stream["historyError"] is None
+    frozen = wait_until(
+        lambda: status(dashboard)["process"]["gcFrozenObjects"],
+        timeout=10,
+        what="the start's objects frozen once the seed is in",
+    )
+    assert frozen > 10_000
     first = datetime.fromisoformat(stream["firstTimestamp"])
     last = datetime.fromisoformat(stream["lastTimestamp"])
     assert timedelta(days=6, hours=23) <= last - first <= timedelta(days=7)

@@ -122,7 +122,12 @@ class LiveChart:
     """
 
     def __init__(
-        self, streams: StreamsView, shown: Sequence[str], preset: str | None = DEFAULT_RANGE
+        self,
+        streams: StreamsView,
+        shown: Sequence[str],
+        preset: str | None = DEFAULT_RANGE,
+        *,
+        draw_budget: float | None = None,
     ) -> None:
         self._streams = streams
         self.preset = preset
@@ -134,6 +139,7 @@ class LiveChart:
         self.element = ui.echart(chart_options()).classes("w-full h-full").mark("live-chart")
         self._arrange(shown)
         ui.on("chart_detail", self._on_detail)
+        self._tuning = {} if draw_budget is None else {"drawBudget": draw_budget}
 
     @property
     def streams(self) -> list[str]:
@@ -225,6 +231,8 @@ class LiveChart:
         self._laid_out = True
         items = [{"key": f.stream, "name": f.stream, "color": f.color} for f in self.feeds]
         self._run(f"LiveChart.layout({self.element.id},{_js(items)})")
+        if self._tuning:
+            self._run(f"LiveChart.tune({self.element.id},{_js(self._tuning)})")
 
     async def _push_feed(self, feed: Feed) -> int:
         if feed.version is None:

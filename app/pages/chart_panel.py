@@ -50,7 +50,12 @@ class ChartPanel:
                 .classes("w-full relative")
                 .style("height: 58vh; min-height: 280px")
             ):
-                self.chart = LiveChart(services.streams, view.streams, view.range)
+                self.chart = LiveChart(
+                    services.streams,
+                    view.streams,
+                    view.range,
+                    draw_budget=services.settings.chart_draw_budget,
+                )
                 for fmt, button in self.exports.items():
                     handler = f"() => LiveChart.download({self.chart.element.id}, '{fmt}')"
                     button.on("click", js_handler=handler)

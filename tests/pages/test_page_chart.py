@@ -46,12 +46,15 @@ def _calls(user: User, name: str) -> list[list[Any]]:
 async def test_chart_gets_each_series_once_then_deltas(
     user_page: User, services: FakeServices
 ) -> None:
-    """The layout names the stream; history goes out in one reset, live events as appends."""
+    """The layout names the stream; history goes out in one reset, live events as appends;
+    the chart's redraw budget is the setting's."""
     newest = seed_history(services.streams, STREAM, hours=24)
+    services.settings.chart_draw_budget = 0.2
     await user_page.open("/")
     chart = _chart(user_page)
     await wait_for(lambda: bool(_calls(user_page, "reset")), "the first reset")
     ((chart_id, layout),) = _calls(user_page, "layout")
+    assert _calls(user_page, "tune") == [[chart_id, {"drawBudget": 0.2}]]
     assert chart_id == chart.id and [s["key"] for s in layout] == [STREAM]
     ((_, key, rows, start, end, thinned),) = _calls(user_page, "reset")
     assert thinned is False, "288 rows go whole"

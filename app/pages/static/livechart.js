@@ -26,6 +26,7 @@
         chart: null,
         timer: null, // a pending throttled redraw
         nextAt: 0, // performance.now() before which appends do not redraw
+        drawBudget: null, // the server's --chart-draw-budget (else DRAW_BUDGET)
       };
       states.set(id, state);
     }
@@ -98,7 +99,7 @@
   // tab shows new points every second.
   const MIN_GAP_MS = 50;
   const MAX_GAP_MS = 1000;
-  const DRAW_BUDGET = 0.06;
+  const DRAW_BUDGET = 0.06; // the default; the server sends --chart-draw-budget (tune)
 
   function scheduleRender(chart, state) {
     if (state.timer !== null) return; // a redraw is due soon and will include these rows
@@ -121,7 +122,8 @@
     const started = performance.now();
     draw(chart, state);
     const took = performance.now() - started;
-    state.nextAt = performance.now() + Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, took / DRAW_BUDGET));
+    const gap = took / (state.drawBudget || DRAW_BUDGET);
+    state.nextAt = performance.now() + Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, gap));
   }
 
   // Lines first (index 0 is the first stream, as tests and benchmarks read it), annotations
@@ -303,6 +305,13 @@
         if (trimBefore != null) trim(s, trimBefore);
         if (push(s, rows) || trimBefore != null) scheduleRender(el.chart, state);
       });
+    },
+
+    /** Settings of one chart: {drawBudget} (the share of the tab's time redraws may take). */
+    tune(id, settings) {
+      const state = stateOf(id);
+      const budget = Number(settings && settings.drawBudget);
+      if (budget > 0 && budget <= 1) state.drawBudget = budget;
     },
 
     /** Show [start, end] (a preset); the window follows new points while it ends at the newest. */
