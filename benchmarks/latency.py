@@ -212,7 +212,7 @@ def _figure(report: Report, r: dict[str, Any], label: str, p99_target: float) ->
             f"p95 {r['p95_ms']} ms, max {r['max_ms']} ms; reaching the page p50/p99 "
             f"{r['arrival_p50_ms']}/{r['arrival_p99_ms']} ms; {r['samples']} points of "
             f"{r['stream']}; upstream {r['ingest_events_per_s']:,.0f} events/s; loop lag "
-            f"p99/max {r['loop_lag']['p99_ms']}/{r['loop_lag']['max_ms']:.0f} ms; GC "
+            f"p99/max {r['loop_lag']['p99_ms']:.0f}/{r['loop_lag']['max_ms']:.0f} ms; GC "
             f"{gc_info['pauses']} pauses, max {gc_info['max_ms']} ms; page loads "
             f"{r['page_loads']}",
         )
