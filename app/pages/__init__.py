@@ -15,6 +15,7 @@ from nicegui import app, ui
 from app.pages.contracts import DashboardServices
 from app.pages.dashboard import page_builder
 from app.pages.export import register_export
+from app.pages.pulse import Pulse, store_versions
 from app.pages.subscriptions import Subscriptions
 
 __all__ = ["register_pages"]
@@ -54,6 +55,9 @@ def register_pages(services: DashboardServices) -> None:
     """Define ``/`` and ``GET /api/dashboard/export`` on NiceGUI's app."""
     app.add_static_files(STATIC_URL, STATIC_DIR)
     subscriptions = Subscriptions(list(services.settings.topics))
-    page = page_builder(services, subscriptions, head_html())
+    pulse = Pulse(store_versions(services))
+    app.on_startup(pulse.start)
+    app.on_shutdown(pulse.stop)
+    page = page_builder(services, subscriptions, head_html(), pulse)
     ui.page("/", title=services.settings.title)(page)
     register_export(services)

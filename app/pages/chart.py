@@ -29,6 +29,8 @@ from nicegui.events import GenericEventArguments
 from app.pages.annotations import Annotation, wire_layer
 from app.pages.contracts import StreamsView
 from app.pages.series import chart_rows, wire_rows
+from app.pages.shared import SHARED, Append
+from app.pages.tabcalls import call_in_tab
 from app.pages.thinning import detail, thin
 from app.pages.view import DEFAULT_RANGE, RANGES
 from app.stores.streams import Point
@@ -237,41 +239,54 @@ class LiveChart:
     async def _push_feed(self, feed: Feed) -> int:
         if feed.version is None:
             return await self._replace(feed)
-        delta = self._streams.changes_since(feed.stream, feed.version)
-        if delta.version == feed.version:
+        key = ("append", feed.stream, feed.version, feed.last_ms)
+        shared: Append | None = SHARED.get(self._streams, key)
+        if shared is None:
+            delta = self._streams.changes_since(feed.stream, feed.version)
+            if delta.version == feed.version:
+                return 0
+            points = delta.points
+            behind = points and feed.last_ms is not None and points[0].ts_ms < feed.last_ms
+            if delta.reset or behind:
+                # A new epoch, or a point that does not extend the right edge: resend it all.
+                return await self._replace(feed)
+            shared = self._encode_append(feed, delta.version, points, delta.trimmed)
+            SHARED.put(self._streams, key, shared)
+        feed.version = shared.version
+        if shared.args is None:
             return 0
-        points = delta.points
-        behind = points and feed.last_ms is not None and points[0].ts_ms < feed.last_ms
-        if delta.reset or behind:
-            # A new epoch, or a point that does not extend the right edge: resend it all.
-            return await self._replace(feed)
-        feed.version = delta.version
-        return self._append(feed, points, delta.trimmed)
+        feed.last_ms = shared.last_ms
+        feed.count = max(0, (feed.count or 0) + shared.rows - shared.trimmed)
+        self._run(f"LiveChart.append({self.element.id},{shared.args})")
+        return shared.rows
 
-    def _append(self, feed: Feed, points: list[Point], trimmed: int) -> int:
+    def _encode_append(self, feed: Feed, version: int, points: list[Point], trimmed: int) -> Append:
+        """The append that takes a tab at ``feed``'s point to ``version`` (shared by all)."""
         trim_before: int | None = None
         if trimmed:
             trim_before = self._streams.stats(feed.stream).first_ts_ms
         rows = chart_rows(points, after_ms=feed.last_ms)
         if not rows and not trimmed:
-            return 0
-        if rows:
-            feed.last_ms = rows[-1].ts_ms
-        feed.count = max(0, (feed.count or 0) + len(rows) - trimmed)
-        args = f"{self.element.id},{_js(feed.stream)},{_js(wire_rows(rows))}"
+            return Append(version, None, feed.last_ms, 0, 0)
+        args = f"{_js(feed.stream)},{_js(wire_rows(rows))}"
         if trim_before is not None:
             args += f",{trim_before}"
         elif trimmed:  # everything was evicted
             args += f",{_js(2**53)}"
-        self._run(f"LiveChart.append({args})")
-        return len(rows)
+        last_ms = rows[-1].ts_ms if rows else feed.last_ms
+        return Append(version, args, last_ms, len(rows), trimmed)
 
     async def _replace(self, feed: Feed) -> int:
-        version = self._streams.version
-        snapshot = self._streams.series(feed.stream)  # a copy, taken on the event loop
-        newest = max(self.newest_ms or 0, snapshot[-1].ts_ms if snapshot else 0) or None
+        store, stream = self._streams, feed.stream
+        version = store.version
+        newest = max(self.newest_ms or 0, store.stats(stream).last_ts_ms or 0) or None
         window = None if self.preset is None else preset_window(self.preset, newest)
-        encoded = await asyncio.to_thread(_encode_series, snapshot, window)
+        task = SHARED.series(  # the snapshot is a copy, taken on the event loop
+            store,
+            ("series", stream, window),
+            lambda: asyncio.to_thread(_encode_series, store.series(stream), window),
+        )
+        encoded: tuple[str, int | None, int, bool] = await task
         rows, feed.last_ms, count, thinned = encoded
         feed.version = version
         feed.count = count
@@ -304,4 +319,4 @@ class LiveChart:
             self._run(f"LiveChart.detail({self.element.id},{key},{start},{end},{rows})")
 
     def _run(self, code: str) -> None:
-        self.element.client.run_javascript(code)
+        call_in_tab(self.element, code)

@@ -30,6 +30,7 @@ from app.pages.grid import GridPanel
 from app.pages.header import CounterStrip, Header
 from app.pages.ledger import LAYER as LEDGER
 from app.pages.ledger import ledger_annotations
+from app.pages.pulse import Pulse
 from app.pages.scenario_panel import ScenarioPanel, scenario_bands
 from app.pages.series import zone
 from app.pages.status import as_of_text
@@ -71,8 +72,11 @@ slack, a late push moves back to just after the flush within a few pushes.
 class Dashboard:
     """One tab's dashboard."""
 
-    def __init__(self, services: DashboardServices, subscriptions: Subscriptions, view: View):
+    def __init__(
+        self, services: DashboardServices, subscriptions: Subscriptions, view: View, pulse: Pulse
+    ):
         self._services = services
+        self._pulse = pulse
         self._subs = subscriptions
         self._client = ui.context.client
         self.view = view
@@ -117,20 +121,20 @@ class Dashboard:
         the next check waits here for exactly that. The texts are refreshed once a second
         (:data:`TEXT_REFRESH_S`), and at once when the first points reach an empty chart.
         """
+        if not self._due():
+            await self._pulse.wait(self._refreshed_at + TEXT_REFRESH_S - time.monotonic())
         pushed = False
         empty = not self.chart.point_count
-        pending = self.chart.pending
-        if pending:
+        if self.chart.pending:
             wait = self._pushed_at + self._spacing - time.monotonic()
-            if wait < self._poll:
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                self._pushed_at = time.monotonic()
-                pushed = True
-                try:
-                    await self.chart.push()
-                except Exception:  # a broken push must not stop the status from updating
-                    log.exception("chart push failed for %s", self.chart.streams)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._pushed_at = time.monotonic()
+            pushed = True
+            try:
+                await self.chart.push()
+            except Exception:  # a broken push must not stop the status from updating
+                log.exception("chart push failed for %s", self.chart.streams)
         if self.grid.grid.pending:
             self.grid.grid.push()
         if self.timeline.pending:
@@ -145,6 +149,19 @@ class Dashboard:
             self._history_version = self._services.history.version
             self._refreshed_at = now
             self.refresh()
+
+    def _due(self) -> bool:
+        """Whether anything this tab shows changed (or its texts are due): integer reads."""
+        services = self._services
+        return (
+            self.chart.pending
+            or self.grid.grid.pending
+            or self.timeline.pending
+            or services.scenarios.store.version != self._scenario_version
+            or (services.streams.ledger.version, tuple(self.chart.streams)) != self._ledger_key
+            or services.history.version != self._history_version
+            or time.monotonic() - self._refreshed_at >= TEXT_REFRESH_S
+        )
 
     def _annotate(self) -> None:
         """Context on the chart, when it changed: the interruption ledger of shown streams."""
@@ -289,7 +306,7 @@ class Dashboard:
 
 
 def page_builder(
-    services: DashboardServices, subscriptions: Subscriptions, head_html: str
+    services: DashboardServices, subscriptions: Subscriptions, head_html: str, pulse: Pulse
 ) -> Callable[..., object]:
     """The ``/`` page: ``?streams=a,b&range=24h`` (or ``?stream=NAME``) chooses the view."""
 
@@ -299,7 +316,7 @@ def page_builder(
         ui.page_title(services.settings.title)
         ui.add_head_html(head_html)
         query = urlencode({k: v for k, v in (("streams", streams), ("range", range)) if v})
-        board = Dashboard(services, subscriptions, _view(services, query, stream))
+        board = Dashboard(services, subscriptions, _view(services, query, stream), pulse)
         ui.timer(0, board.start, once=True)
 
     return dashboard_page

@@ -19,6 +19,7 @@ from nicegui.events import GenericEventArguments
 from app.facts import short_name
 from app.pages.contracts import DashboardServices
 from app.pages.header import dim, set_text
+from app.pages.tabcalls import call_in_tab
 from app.stores.health import Cell
 
 Select = Callable[[str, bool], Awaitable[None]]
@@ -159,7 +160,7 @@ class StatusGrid:
         self._run(f"StatusGrid.detail({self.element.id},{_js(body)})")
 
     def _run(self, code: str) -> None:
-        self.element.client.run_javascript(code)
+        call_in_tab(self.element, code)
 
 
 class GridPanel:

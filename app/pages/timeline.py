@@ -31,6 +31,7 @@ from app.pages.annotations import Annotation, Tone
 from app.pages.chart import LiveChart
 from app.pages.contracts import DashboardServices
 from app.pages.header import set_text
+from app.pages.tabcalls import call_in_tab
 from app.protocol.external import SEVERITIES, TYPES, clip
 from app.stores.external import StoredEvent
 
@@ -218,7 +219,7 @@ class Timeline:
         await self._on_focus(None if stored is None or ident == self.focused else stored)
 
     def _run(self, code: str) -> None:
-        self.element.client.run_javascript(code)
+        call_in_tab(self.element, code)
 
 
 class TimelinePanel:

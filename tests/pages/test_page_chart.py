@@ -230,6 +230,31 @@ async def test_a_long_series_is_sent_thinned_and_a_zoom_gets_its_window_finer(
     assert _calls(user_page, "detail")[2][4][0][:2] == [spike, 99.0]
 
 
+async def test_tabs_at_the_same_point_share_one_encoding(
+    services: FakeServices, create_user: Callable[[], User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tabs showing one stream: a new point is read from the store and encoded once,
+    and both tabs get the same append."""
+    newest = seed_history(services.streams, STREAM, hours=6)
+    tabs = [create_user(), create_user()]
+    for tab in tabs:
+        await tab.open("/")
+    await wait_for(lambda: all(_calls(t, "reset") for t in tabs), "both tabs' resets")
+    reads: list[str] = []
+    read = services.streams.changes_since
+
+    def counting(stream: str, version: int) -> Any:
+        reads.append(stream)
+        return read(stream, version)
+
+    monkeypatch.setattr(services.streams, "changes_since", counting)
+    services.streams.add_events([live_event(STREAM, newest + 1000, 61.0)])
+    await wait_for(lambda: all(_calls(t, "append") for t in tabs), "both tabs' appends")
+    first, second = (_calls(t, "append")[0][1:] for t in tabs)
+    assert first == second and first[1][0][:2] == [newest + 1000, 61.0]
+    assert reads == [STREAM], "one read of the store for both tabs"
+
+
 async def test_export_of_one_stream(user_page: User, services: FakeServices) -> None:
     """JSON and CSV of one stream; 404 for an unknown stream, 400 for a bad format."""
     newest = seed_history(services.streams, STREAM, hours=1)
