@@ -70,6 +70,18 @@ class Tally:
 
 
 async def _viewer(base: str, http: httpx.AsyncClient, tally: Tally) -> socketio.AsyncClient:
+    """A viewer, retried with a fresh page as a browser reloads when its socket fails (a
+    loaded server can take longer than a connect's wait)."""
+    for attempt in range(3):
+        try:
+            return await _open_viewer(base, http, tally)
+        except socketio.exceptions.ConnectionError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _open_viewer(base: str, http: httpx.AsyncClient, tally: Tally) -> socketio.AsyncClient:
     """Load the page, then connect its socket as the page's script would."""
     html = (await http.get(base + PAGE)).text
     match = QUERY.search(html)
@@ -85,6 +97,7 @@ async def _viewer(base: str, http: httpx.AsyncClient, tally: Tally) -> socketio.
         socketio_path="/_nicegui_ws/socket.io",
         transports=["websocket"],
         headers={"Origin": base},
+        wait_timeout=10,
     )
     return client
 
