@@ -7,10 +7,8 @@ gathers in hours), after its 7 days of history, so the test does not wait for th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from tests.support.browser import CHART_ID, CHART_LENGTH, LINE, chart_ready
 
@@ -34,16 +32,10 @@ FEED = (
 PLOT = f"() => getElement({CHART_ID}).chart.getWidth() - 76"
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
 def test_a_long_line_is_reduced_for_drawing_and_zoom_shows_every_point(
-    dashboard: Process, page: Page
+    dashboard: Process, wide_page: Page
 ) -> None:
+    page = wide_page
     page.goto(f"{dashboard.url}/?streams={STREAM}&range=7d")
     page.wait_for_function(chart_ready(1000), timeout=45_000, polling=100)
     first = page.evaluate(f"() => {LINE}[0][0]")

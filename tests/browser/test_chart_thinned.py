@@ -3,10 +3,8 @@ the new window from the server (in Chromium, against the real dashboard)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from tests.support.browser import CHART_ID, CHART_LENGTH, chart_ready
 from tests.support.processes import status, wait_until
@@ -22,16 +20,11 @@ IN_WINDOW = (
 )
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
 def test_a_busy_week_is_sent_thinned_and_a_zoom_fetches_its_window(
-    dashboard: Process, page: Page
+    dashboard: Process, wide_page: Page
 ) -> None:
+    page = wide_page
+
     def points() -> int:
         s = status(dashboard)["streams"].get(STREAM) or {}
         return int(s.get("historyPoints", 0)) + int(s.get("livePoints", 0))

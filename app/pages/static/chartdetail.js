@@ -8,20 +8,9 @@
 
   const WAIT_MS = 150; // a zoom gesture sends many events: ask once it has settled
 
-  function firstAtOrAfter(arr, ts) {
-    let lo = 0;
-    let hi = arr.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (arr[mid][0] < ts) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   function replaceRange(arr, start, end, items) {
-    const i = firstAtOrAfter(arr, start);
-    const j = firstAtOrAfter(arr, end + 1);
+    const i = ChartReduce.firstAtOrAfter(arr, start);
+    const j = ChartReduce.firstAtOrAfter(arr, end + 1);
     return arr.slice(0, i).concat(items, arr.slice(j));
   }
 

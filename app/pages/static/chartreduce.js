@@ -69,5 +69,5 @@
     return out;
   }
 
-  window.ChartReduce = { LIMIT: DETAIL_LIMIT, shown };
+  window.ChartReduce = { LIMIT: DETAIL_LIMIT, shown, firstAtOrAfter };
 })();
