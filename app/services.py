@@ -173,7 +173,7 @@ class Services:
         self.scenarios.request_refresh(with_list=True)
         await self.manager.start()
         if self.history.streams:
-            await self.history.wait_seeded()
+            await self.history.wait_seeded()  # True or False: either way the seed is over
         settle_memory()
 
     async def _prune_forever(self) -> None:
@@ -195,9 +195,14 @@ class Services:
                 log.debug("retention dropped external events")
 
     async def _roll_up(self) -> None:
-        """Every roll-up step due, yielding to the loop between steps."""
+        """Every roll-up step due, yielding to the loop between steps. A failing step is
+        logged and the pruner goes on (retention must not stop with it)."""
         for _ in range(10_000):  # bounded: a step always makes progress
-            if not self.streams.roll_up():
+            try:
+                if not self.streams.roll_up():
+                    return
+            except Exception:
+                log.exception("roll-up failed; trying again at the next round")
                 return
             await asyncio.sleep(0)
 

@@ -281,12 +281,11 @@ class LiveChart:
         version = store.version
         newest = max(self.newest_ms or 0, store.stats(stream).last_ts_ms or 0) or None
         window = None if self.preset is None else preset_window(self.preset, newest)
-        task = SHARED.series(  # the snapshot is a copy, taken on the event loop
-            store,
+        encoded: tuple[str, int | None, int, bool] = await SHARED.series(
+            store,  # the snapshot is a copy, taken on the event loop
             ("series", stream, window),
             lambda: asyncio.to_thread(_encode_series, store.series(stream), window),
         )
-        encoded: tuple[str, int | None, int, bool] = await task
         rows, feed.last_ms, count, thinned = encoded
         feed.version = version
         feed.count = count

@@ -49,13 +49,15 @@ class SharedEncodings:
             self._owner, self._version, self._items = store, store.version, {}
         self._items[key] = value
 
-    def series(self, store: StreamsView, key: Hashable, make: Any) -> asyncio.Future[Any]:
-        """The shared encoding task of a whole series, started by ``make()`` if none is."""
+    async def series(self, store: StreamsView, key: Hashable, make: Any) -> Any:
+        """The encoding of a whole series: the one under way for ``key`` at this store
+        version, else ``make()`` started now. Shielded: a tab closed while it waits must
+        not cancel the encoding other tabs wait for."""
         task: asyncio.Future[Any] | None = self.get(store, key)
         if task is None:
             task = asyncio.ensure_future(make())
             self.put(store, key, task)
-        return task
+        return await asyncio.shield(task)
 
 
 SHARED = SharedEncodings()
