@@ -1,7 +1,7 @@
 """``python -m benchmarks [--quick] [--only AREA,...]``: measure, print a table, write JSON.
 
 Areas run in this order (non-browser first): ingest, sustained, history, memory, week,
-latency, traffic, overview, viewers, coldstart. ``--quick`` shortens every run (about 3
+latency, traffic, overview, viewers, busychart, coldstart. ``--quick`` shortens every run (about 3
 minutes in all on 2 idle cores); the full run takes about 25 (10 of them a memory soak,
 5 a simulated 9 days of every stream). ``--readme`` then
 puts the table in README.md. A failing area is reported and the others still run; the exit
@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import (
+    busychart,
     coldstart,
     history,
     ingest,
@@ -44,6 +45,7 @@ AREAS: dict[str, Callable[[Report], None]] = {
     "traffic": traffic.run,
     "overview": overview.run,
     "viewers": viewers.run,
+    "busychart": busychart.run,
     "coldstart": coldstart.run,
 }
 
