@@ -203,7 +203,8 @@ class GridPanel:
         elif failed and loaded + failed == len(followed):
             text = f"History: {failed} of {len(followed)} streams could not be loaded"
         else:
-            text = f"Loading history: {loaded} of {len(followed)} streams"
+            days = f"{self._services.settings.history_days:g}-day"
+            text = f"Loading {days} history: {loaded} of {len(followed)} streams"
         set_text(self.progress, text)
         set_text(self.as_of, as_of or "")
         dim(self.card, as_of is not None)

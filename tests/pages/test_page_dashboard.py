@@ -131,10 +131,10 @@ async def test_history_progress_for_every_followed_stream(
     for name in services.facts.names[20:]:
         services.history.states[name] = LoadState("loading")
     await user_page.open("/")
-    await user_page.should_see(content="Loading history: 20 of 50 streams", retries=WAIT)
+    await user_page.should_see(content="Loading 7-day history: 20 of 50 streams", retries=WAIT)
     for name in services.facts.names[20:]:
         services.history.states[name] = LoadState("loaded")
-    await user_page.should_not_see(content="Loading history", retries=WAIT)
+    await user_page.should_not_see(content="Loading 7-day history", retries=WAIT)
 
 
 async def test_choosing_streams_loads_them_and_pushes_the_url(
