@@ -104,9 +104,13 @@ def roll_step(c: Column, edge: int, bucket_ms: int, max_rows: int = STEP_ROWS) -
     lo = bisect_left(ts, start, c.head)
     hi = bisect_left(ts, edge, lo)
     stop = edge
-    if hi - lo > max_rows:  # whole buckets only, and at least one
-        stop = max(ts[lo + max_rows] - ts[lo + max_rows] % bucket_ms, start + bucket_ms)
-        hi = bisect_left(ts, stop, lo, hi)
+    if hi - lo > max_rows:
+        # At most max_rows rows, even inside one bucket (at 7,600 events/s a minute holds
+        # 456,000): the next step starts again at that bucket's start, where its points
+        # rolled so far are a few roll-up rows, and folds the rest in.
+        hi = lo + max_rows
+        stop = ts[hi]
+        hi = bisect_left(ts, stop, lo, hi) if stop > ts[lo] else hi
     if stop < before:  # late points may remain in [stop, before)
         c.late_ms = stop
     else:

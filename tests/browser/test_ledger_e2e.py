@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 STREAM = "customer.tutor.search"
 SETTLED = ("recovered", "backfilled", "missing")
+LEDGER_LABELS = ("recovered by catch-up", "backfilled from history", "missing")
+"""How every interruption band's label begins (``app.stores.gaps.describe``)."""
 
 
 @pytest.fixture
@@ -40,7 +42,8 @@ def test_a_restarted_simulator_leaves_a_band_that_matches_the_status(
     page = context.new_page()
     page.goto(f"{external_stack.dashboard.url}/?streams={STREAM}&range=1h")
     page.wait_for_function(chart_ready(100), timeout=45_000, polling=100)
-    assert page.evaluate(BANDS) == []
+    # External events may draw bands of their own (an exam deadline in the last hour)
+    assert not [b for b in page.evaluate(BANDS) if b.startswith(LEDGER_LABELS)]
     external_stack.simulator.stop()
     wait_until(
         lambda: status(external_stack.dashboard)["connection"]["reconnectAttempts"] >= 2,
