@@ -45,6 +45,7 @@ class ChartPanel:
         with ui.column().classes("w-full gap-2 p-2 dash-panel relative") as self.card:
             self._controls(view)
             self.error_banner = self._error_banner()
+            self.gaps_note = self._gaps_note()
             with (
                 ui.element("div")
                 .classes("w-full relative")
@@ -119,6 +120,16 @@ class ChartPanel:
             self.retry.mark("retry")
         return banner
 
+    def _gaps_note(self) -> ui.row:
+        """Shown while a stream on the chart has gaps the history could not fill."""
+        classes = "w-full items-center gap-3 px-3 py-1 rounded border dash-attention"
+        with ui.row().classes(classes).mark("gaps-note") as note:
+            ui.icon("report_gmailerrorred", size="20px")
+            self.gaps_text = ui.label().classes("grow text-sm")
+            self.retry_gaps = ui.button("Backfill again", icon="replay").props("dense no-caps")
+            self.retry_gaps.mark("retry-gaps")
+        return note
+
     def _overlay(self, marker: str, icon: str, text: str) -> ui.column:
         with (
             ui.column()
@@ -166,6 +177,13 @@ class ChartPanel:
             set_text(self.error_text, f"History of {names} could not be loaded: {first.error}")
             set_text(self.error_detail, getattr(first, "error_detail", "") or "no further detail")
         set_visible(self.error_banner, bool(failed))
+        shown = set(self.chart.streams)
+        unfilled = [g for g in self._services.streams.gaps() if g.stream in shown]
+        missing = sum(1 for g in unfilled if g.state == "unfillable")
+        if missing:
+            what = "1 gap" if missing == 1 else f"{missing} gaps"
+            set_text(self.gaps_text, f"{what} on the chart could not be backfilled from history")
+        set_visible(self.gaps_note, bool(missing))
         loading = any(st.status == "loading" for st in loads.values())
         no_points = not self.chart.point_count
         set_visible(self.loading, loading and no_points)

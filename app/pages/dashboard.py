@@ -94,6 +94,7 @@ class Dashboard:
             self.timeline = TimelinePanel(services, self.panel.chart, self.focus_event)
             self.counters = CounterStrip(services)
         self.panel.retry.on_click(self._retry)
+        self.panel.retry_gaps.on_click(self._retry_gaps)
         self.chart = self.panel.chart
         self._interval = services.settings.push_interval
         self._poll = min(POLL_INTERVAL, self._interval)
@@ -274,6 +275,13 @@ class Dashboard:
             ui.notify(f"Retry failed again: {reason}", type="negative", multi_line=True)
         elif failed and all(history.state(s).status == "loaded" for s in failed):
             ui.notify("History loaded", type="positive")
+        self.refresh()
+
+    def _retry_gaps(self) -> None:
+        """Put the gaps history could not fill back in the backfill queue (every stream's)."""
+        again = self._services.history.retry_gaps()
+        what = "1 gap" if again == 1 else f"{again} gaps"
+        ui.notify(f"Backfilling {what} again", type="info")
         self.refresh()
 
     # --- the upstream subscription --------------------------------------------------------

@@ -64,6 +64,8 @@ class ScriptedLoader:
     states: dict[str, LoadState] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     on_load: str = "loading"
+    store: StreamStore | None = None
+    """The stream store whose gaps ``retry_gaps`` reopens."""
     version: int = 0
     """Never moves: the page's once-a-second refresh shows what tests set directly."""
     """The status a ``load`` or ``retry`` call moves the stream to."""
@@ -78,6 +80,15 @@ class ScriptedLoader:
     def retry(self, stream: str) -> None:
         self.calls.append(("retry", stream))
         self.states[stream] = LoadState(self.on_load)
+
+    def retry_gaps(self) -> int:
+        """What ``HistoryLoader.retry_gaps`` does: unfillable gaps go back to open."""
+        self.calls.append(("retry_gaps", ""))
+        assert self.store is not None
+        again = [g for g in self.store.gaps() if g.state == "unfillable"]
+        for gap in again:
+            self.store.set_gap_state(gap.id, "open")
+        return len(again)
 
 
 @dataclass
@@ -127,7 +138,7 @@ def make_services(topics: Sequence[str] = ("*",), read_only: bool = False) -> Fa
         streams=streams,
         connection=connection,
         manager=RecordingManager(connection),
-        history=ScriptedLoader(),
+        history=ScriptedLoader(store=streams),
         facts=facts,
         health=HealthBoard(streams, connection, facts, lambda: settings.topics),
         scenarios=scenarios,

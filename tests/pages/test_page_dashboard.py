@@ -260,3 +260,25 @@ async def test_grid_sends_a_cell_only_when_what_it_shows_changes(
     await wait_for(lambda: bool(updates()), "an update")
     sent = [json.loads("[" + u.split(",", 1)[1].rsplit(")", 1)[0] + "]")[0] for u in updates()]
     assert sent == [[[index, 2, "70.3", None]]]
+
+
+async def test_gaps_history_could_not_fill_can_be_backfilled_again(
+    user_page: User, services: FakeServices
+) -> None:
+    """A gap left unfillable on a shown stream is said above the chart, with a button that
+    puts it back in the backfill queue; a gap of a stream not shown is not counted."""
+    now = int(time.time() * 1000)
+    services.streams.add_events([live_event(STREAM, now - 60_000, 50.0)])
+    gap = services.streams.record_gap(STREAM, now - 50_000, now - 40_000)
+    services.streams.set_gap_state(gap.id, "unfillable")
+    other = services.streams.record_gap(OTHER, now - 50_000, now - 40_000)
+    services.streams.set_gap_state(other.id, "unfillable")
+    await user_page.open(f"/?streams={STREAM}")
+    await user_page.should_see(
+        "1 gap on the chart could not be backfilled from history", retries=WAIT
+    )
+    user_page.find(marker="retry-gaps").click()
+    await wait_for(lambda: ("retry_gaps", "") in services.history.calls, "the retry")
+    await user_page.should_see("Backfilling 2 gaps again", retries=WAIT)
+    assert services.streams.gaps()[0].state == "open"
+    await user_page.should_not_see("could not be backfilled", retries=WAIT)
