@@ -1,9 +1,9 @@
 """The dashboard page: header, status grid, chart of up to six streams, scenarios, external
 events, counters.
 
-Each tab builds its own view of the shared stores and runs one short ``ui.timer`` that
-pushes chart deltas as soon as a shown stream changed (at most one push per
-``push_interval``), forwards the grid's changed cells and the new external events, and
+Each tab builds its own view of the shared stores and runs one ``ui.timer`` whose tick waits
+for the app's pulse and pushes chart deltas as soon as a shown stream changed (at most one
+push per ``push_interval``), forwards the grid's changed cells and the new external events, and
 refreshes the texts. What the tab shows lives in its URL (:mod:`app.pages.view`): every
 change is pushed to the browser's history and Back brings the previous view back. The
 scenario store is read by version: the header, the scenario panel and the chart's scenario
@@ -42,12 +42,13 @@ from app.stores.external import StoredEvent
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL: Final = 0.02
-"""Seconds between a tab's checks for a changed stream (an integer compare when idle).
+"""Least seconds between two of a tab's ticks (NiceGUI's timer interval).
 
-Pushes are event-driven with a minimum spacing: a change goes out at the first check after
-it arrived, unless the tab pushed less than the spacing ago; then it goes out exactly when
-the spacing has passed. So a batch after a quiet period waits at most this long, and under
-a steady flow each push follows the upstream's flush instead of an unrelated timer.
+A tab with nothing new does not poll: its tick waits on the app's pulse
+(:mod:`app.pages.pulse`), which wakes every tab within 10 ms of a store change. Pushes are
+event-driven with a minimum spacing: a change goes out when the tab wakes, unless the tab
+pushed less than the spacing ago; then it goes out exactly when the spacing has passed, so
+under a steady flow each push follows the upstream's flush instead of an unrelated timer.
 """
 
 TEXT_REFRESH_S: Final = 1.0

@@ -28,14 +28,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from app.stores.column import NEVER, NO_LATE, Column
-from app.stores.points import LIVE_CODES, ROLLUP_CODE
+from app.stores.points import FLAG_CODE, LIVE_CODES, ROLLUP_CODE
 
 KEEP = 4
 """Most points a rolled bucket keeps: lowest, highest, first critical, last."""
 STEP_ROWS = 20_000
 """Rows one step examines at most (a few tens of milliseconds of work)."""
-CRITICAL = 3
-"""Flag code of ``critical`` in a point's ``meta`` (see :mod:`app.stores.points`)."""
+CRITICAL = FLAG_CODE["critical"]
+"""Flag code of ``critical`` in a point's ``meta``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,8 @@ def roll_step(c: Column, edge: int, bucket_ms: int, max_rows: int = STEP_ROWS) -
     Returns the rows examined (0 when nothing was left to do). Sets ``c.reset`` when points
     were rewritten; the caller commits. ``c.rolled_ms`` advances to where this step ended.
     """
-    if not len(c):
+    if not len(c):  # nothing to roll: not due again until half a window more has passed
+        c.rolled_ms, c.late_ms = max(c.rolled_ms, edge), NO_LATE
         return 0
     before = c.rolled_ms
     start = c.ts[c.head] if before == NEVER else max(min(before, c.late_ms), c.ts[c.head])
