@@ -47,7 +47,10 @@ def preset_window(preset: str, newest_ms: int | None) -> tuple[int, int] | None:
 
 
 def _zoom() -> list[dict[str, Any]]:
-    common: dict[str, Any] = {"xAxisIndex": 0, "filterMode": "filter", "start": 0, "end": 100}
+    # "empty", not "filter": points outside the window become gaps instead of leaving the
+    # series, which draws the same line, and the marks (drawn in ECharts' large mode, see
+    # livechart.js) never end up with no point in the window, which large mode throws on.
+    common: dict[str, Any] = {"xAxisIndex": 0, "filterMode": "empty", "start": 0, "end": 100}
     # No data shadow in the slider: ECharts redraws it from every point on each update.
     slider = {"type": "slider", "height": 22, "bottom": 8, "showDataShadow": False, **common}
     return [{"type": "inside", **common}, slider]
