@@ -102,7 +102,7 @@ class Settings(BaseSettings):
         0.1, ge=0.02, description="seconds between chart pushes to each browser tab"
     )
     chart_draw_budget: float = Field(
-        0.06,
+        0.04,
         ge=0.01,
         le=0.5,
         description="share of a tab's time its chart may spend redrawing new points: "

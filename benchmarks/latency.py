@@ -95,7 +95,7 @@ SETTLE_S = 1.0
 """Pause between the history seed's end and the window's start."""
 FAST_TOTAL = 12_000.0
 """Events/s over all streams in the fast run (>= 10,000 with room for the hour's drift)."""
-DEFAULT_BUDGET = 0.06
+DEFAULT_BUDGET = 0.04
 """The dashboard's default ``--chart-draw-budget``."""
 FAST_BUDGET = 0.15
 """The budget of the low-latency runs: redraws may take 15 % of the tab's time."""
