@@ -101,7 +101,7 @@ def test_export_matches_the_chart(dashboard: Process, page: Page) -> None:
     ]
     assert len(exported) >= held >= len(shown) > 1000
     at: dict[int, list[list[Any]]] = {}
-    for export_row in exported:  # a line past 4,000 points reaches ECharts reduced: a subset
+    for export_row in exported:  # a long line reaches ECharts reduced: a subset
         flag = export_row[3] if export_row[3] in ("warning", "critical") else None
         at.setdefault(export_row[0], []).append([*export_row[:3], flag])
     for browser_row in shown:

@@ -90,7 +90,7 @@
     }
     let long = false;
     state.series.forEach((s) => {
-      if (s.line.length > ChartReduce.LIMIT) s.lineDirty = long = true;
+      if (ChartReduce.long(s.line, plotWidth(state))) s.lineDirty = long = true;
     });
     if (long && state.chart) scheduleRender(state.chart, state); // finer points for the new window
     ChartDetail.want(state); // and finer points from the server, for a thinned series
@@ -146,7 +146,6 @@
         encode: { x: 0, y: 1 },
         showSymbol: false,
         connectNulls: false,
-        sampling: "lttb",
         color: s.color,
         lineStyle: { width: 1 },
         markLine: i === 0 ? ChartLook.BASELINE : null,
