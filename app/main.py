@@ -9,8 +9,10 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from nicegui import app, ui
+from starlette.types import ASGIApp
 
 from app import status
 from app.config import Settings
@@ -77,6 +79,16 @@ def build(settings: Settings, services: Services | None = None) -> Services:
     return services
 
 
+GZIP_LEVEL = 1
+"""Compression level of HTTP answers. A new browser gets the page's scripts (2.5 MB) compressed
+anew; level 1 (nginx's default) took 49 ms of the server's time for them where Starlette's
+default 9 took 147 ms, for 15 % more bytes (a browser then keeps them for a year)."""
+
+
+def _gzip(asgi: ASGIApp) -> GZipMiddleware:
+    return GZipMiddleware(asgi, minimum_size=500, compresslevel=GZIP_LEVEL)
+
+
 def run(settings: Settings) -> None:
     """Serve the dashboard until interrupted (``python -m app``)."""
     configure_logging()
@@ -98,5 +110,6 @@ def run(settings: Settings) -> None:
         window_size=(1280, 860) if settings.native else None,
         dark=None,
         show_welcome_message=False,
+        gzip_middleware_factory=_gzip,
         **SimulatorConfig.from_settings(settings).uvicorn_options(),
     )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
+import nicegui
 import pytest
 from websockets.asyncio.client import connect
 
@@ -102,6 +105,18 @@ async def test_embedded_mount_serves_the_rest_contract(dashboard: Process) -> No
         assert state["baselineState"] in ("normal", "custom")
         bad = await client.get("/api/simulation/history", params={"start": "x", "end": "y"})
         assert bad.status_code == 400 and bad.json()["error"]["code"] == "INVALID_TIME_RANGE"
+
+
+def test_page_scripts_are_served_compressed(dashboard: Process) -> None:
+    """The page's largest script reaches the browser gzip-compressed (at GZIP_LEVEL), whole."""
+    page = httpx.get(dashboard.url + "/", timeout=10).text
+    path = re.search(r'"(/_nicegui/[^"]+/quasar\.umd\.prod\.js)"', page)
+    assert path, "the page loads Quasar"
+    answer = httpx.get(dashboard.url + path.group(1), headers={"Accept-Encoding": "gzip"})
+    assert answer.headers["content-encoding"] == "gzip"
+    raw = (Path(nicegui.__file__).parent / "static" / "quasar.umd.prod.js").read_bytes()
+    assert answer.content == raw  # httpx decompressed it
+    assert answer.num_bytes_downloaded < len(raw) / 2, "sent compressed"
 
 
 def test_old_live_events_are_rolled_up_while_the_dashboard_runs() -> None:
