@@ -2,8 +2,10 @@
 
 The dashboard (``python -m benchmarks.dashboard_lag``: ``python -m app`` plus an event
 loop lag probe) runs with its embedded simulator; Chromium opens the chart of one stream.
-A hook on the chart's ``setOption`` notes each new point and, at the next animation frame
-(when the pixels are painted), records ``Date.now() - point timestamp``. Browser and
+A hook on ``LiveChart.append`` notes each new point as it reaches the page; the next
+``setOption`` that draws a line draws it (also when a long line's reduction folds it into a
+pixel column with others), and at the next animation frame (when the pixels are painted)
+``Date.now() - point timestamp`` is recorded. Browser and
 server share the machine's clock. The window opens once the dashboard is steady (every
 subscribed stream's history seed over, then a second); points older than its start
 (history, catch-up, startup) are not counted: startup is what the cold start measures.
@@ -42,7 +44,7 @@ HOOK_JS = """(() => {
   // Points older than the window's start (set by Python once the dashboard is steady) are
   // not counted; until then nothing is.
   const from = () => (window.__benchFrom === undefined ? Infinity : window.__benchFrom);
-  let last = -Infinity;
+  let pending = []; // timestamps of points appended since the last setOption
   const install = () => {
     const host = document.querySelector('[_echarts_instance_]');
     const comp = host && getElement(host);
@@ -52,34 +54,30 @@ HOOK_JS = """(() => {
     window.LiveChart.append = function (id, key, rows, ...rest) {
       const now = Date.now();  // the push reached the page, before any redraw throttling
       const got = [];
-      for (const r of rows) if (r[0] >= from()) got.push(now - r[0]);
+      for (const r of rows) {
+        if (r[0] < from()) continue;
+        got.push(now - r[0]);
+        pending.push(r[0]);
+      }
       if (got.length) window.__benchRecord('arrive', got);
       return append.call(this, id, key, rows, ...rest);
     };
+    // Every point appended since the last setOption is drawn by the next one, also those a
+    // long line's reduction folds into a pixel column with others (ECharts then gets the
+    // column's lowest and highest): they are counted from the appends, not from the data.
     const chart = comp.chart;
     const original = chart.setOption.bind(chart);
     chart.setOption = function (option, ...rest) {
       const result = original(option, ...rest);
-      const s = option && option.series && option.series[0];
-      const data = s && s.data;
-      if (Array.isArray(data) && data.length) {
-        const newest = data[data.length - 1][0];
-        // The first draw is the whole series, not new points; after it, points newer than
-        // the newest drawn so far are new (a line past 4,000 points reaches ECharts reduced,
-        // as a new array each time, its newest point always kept).
-        if (last !== -Infinity) {
-          const fresh = [];
-          for (let i = data.length - 1; i >= 0 && data[i][0] > last; i--) {
-            if (data[i][0] >= from()) fresh.push(data[i][0]);
-          }
-          if (fresh.length) {
-            requestAnimationFrame(() => {
-              const now = Date.now();
-              window.__benchRecord('drawn', fresh.map((ts) => now - ts));
-            });
-          }
-        }
-        last = Math.max(last, newest);
+      const series = (option && option.series) || [];
+      const line = series.some((s) => s && String(s.id).startsWith('line:'));
+      if (line && pending.length) {
+        const fresh = pending;
+        pending = [];
+        requestAnimationFrame(() => {
+          const now = Date.now();
+          window.__benchRecord('drawn', fresh.map((ts) => now - ts));
+        });
       }
       return result;
     };
