@@ -9,7 +9,6 @@ state poller, scenario control and, in embedded mode, the simulator. ``start()``
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -26,6 +25,7 @@ from app.context.scenario_client import ScenarioClient
 from app.context.scenario_control import ScenarioControl
 from app.facts import StreamFacts
 from app.history import HistoryClient, HistoryLoader
+from app.lifecycle import cancel_and_wait
 from app.protocol import topics
 from app.security.actions import ActionPolicy
 from app.simulator import Simulator, SimulatorConfig
@@ -224,9 +224,7 @@ class Services:
     async def stop(self) -> None:
         """Stop everything :meth:`start` started, newest first, awaiting each task."""
         for task in reversed(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         self._tasks = []
         await self.history.stop()
         await self.state_poller.stop()

@@ -30,7 +30,7 @@ import httpx
 from app.backoff import BackoffPolicy
 from app.explain import explain, technical, where
 from app.history.errors import is_retryable_status
-from app.lifecycle import Lifecycle
+from app.lifecycle import Lifecycle, cancel_and_wait
 from app.ratelog import RateLimitedLog
 from app.stores.external import ExternalEventStore
 from app.upstream import TooLarge, read_bounded, refusal_text
@@ -121,9 +121,7 @@ class StatePoller(Lifecycle):
         task, self._task = self._task, None
         if task is None:
             return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)
         self.status.next_poll_at = None
 
     @property

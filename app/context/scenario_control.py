@@ -18,7 +18,6 @@ Wiring (``app/services.py``):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any
 from starlette.datastructures import Headers
 
 from app.context.scenario_client import ScenarioClient, ScenarioError
+from app.lifecycle import cancel_and_wait
 from app.protocol.scenarios import Action
 from app.security.actions import ActionPolicy
 from app.stores.scenario import ScenarioStore
@@ -179,7 +179,4 @@ class ScenarioControl:
     async def close(self) -> None:
         """Cancel and await the background refresh (called by ``Services.stop``)."""
         task, self._refresh = self._refresh, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)

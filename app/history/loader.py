@@ -30,6 +30,7 @@ from app.backoff import BackoffPolicy
 from app.history.errors import HistoryError
 from app.history.fetching import Fetcher, HistorySource, refusal, tally
 from app.history.state import LoaderState, StreamLoad
+from app.lifecycle import cancel_and_wait
 from app.stores.external import ExternalEventStore
 from app.stores.types import Gap, GapState, HistorySink, Source
 
@@ -141,9 +142,7 @@ class HistoryLoader:
             self._unsubscribe = None
         if task is None:
             return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)
         for req in [*self._serving, *self._requests]:
             req.future.cancel()
         self._requests, self._serving = [], []

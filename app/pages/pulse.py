@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Hashable
 
+from app.lifecycle import cancel_and_wait
 from app.pages.contracts import DashboardServices
 
 INTERVAL_S = 0.01
@@ -34,10 +35,7 @@ class Pulse:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def wait(self, at_most: float) -> None:
         """Return at the next change, or after ``at_most`` seconds."""

@@ -10,11 +10,11 @@ closed with 1008 "client too slow"); it can reconnect and recover through catch-
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Iterable
 
+from app.lifecycle import cancel_and_wait
 from app.simulator.config import SimulatorConfig
 from app.simulator.generator import Event, Generator, Slot, iso_ms
 from app.simulator.scenarios import ScenarioBook
@@ -116,10 +116,7 @@ class Engine:
         task, self._task = self._task, None
         for sub in list(self.subscribers):
             sub.close(*GOING_AWAY)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
