@@ -110,6 +110,7 @@ def run(settings: Settings) -> None:
         window_size=(1280, 860) if settings.native else None,
         dark=None,
         show_welcome_message=False,
+        tailwind=False,  # the pages' utility classes come as a stylesheet: static/utilities.css
         gzip_middleware_factory=_gzip,
         **SimulatorConfig.from_settings(settings).uvicorn_options(),
     )

@@ -35,7 +35,7 @@ SCRIPTS = (
     "statusgrid.js",
     "timeline.js",
 )
-STYLES = ("dashboard.css",)
+STYLES = ("utilities.css", "dashboard.css")
 
 
 def _url(name: str) -> str:
