@@ -6,6 +6,7 @@ upstream link. ``app.services.Services`` satisfies :class:`DashboardServices`.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Sequence
 from typing import Protocol
@@ -83,6 +84,11 @@ class DashboardServices(Protocol):
     @property
     def scenarios(self) -> ScenarioControl:
         """Scenario commands and, in ``scenarios.store``, what the simulator runs."""
+        ...
+
+    @property
+    def first_view(self) -> asyncio.Event:
+        """Set by the first tab sent its chart's points and its grid."""
         ...
 
 

@@ -146,6 +146,8 @@ class Dashboard:
             self.show_scenario()
         now = time.monotonic()
         filled = pushed and empty and bool(self.chart.point_count)
+        if filled:
+            self._services.first_view.set()  # this tab has its chart and grid: see main.py
         loaded = self._services.history.version != self._history_version
         if filled or loaded or now - self._refreshed_at >= TEXT_REFRESH_S:
             self._history_version = self._services.history.version

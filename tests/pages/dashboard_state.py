@@ -114,6 +114,7 @@ class FakeServices:
     """What the scripted simulator behind ``scenarios`` answers."""
     external: ExternalEventStore = field(default_factory=ExternalEventStore)
     state_poller: FakePoller = field(default_factory=FakePoller)
+    first_view: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 current: FakeServices | None = None
