@@ -31,6 +31,7 @@ SCRIPTS = (
     "chartmarks.js",
     "chartlegend.js",
     "chartlook.js",
+    "chartpace.js",
     "livechart.js",
     "statusgrid.js",
     "timeline.js",

@@ -76,30 +76,3 @@ def test_marks_are_one_path_and_survive_switching_and_zooming(
     )
     _rendered_again(page)
     assert not errors, errors
-
-
-FULL_DRAWS_OF_A_BURST = f"""() => new Promise((done) => {{
-  const id = {CHART_ID}; const c = getElement(id).chart; const own = c.setOption;
-  let full = 0;
-  c.setOption = function (option, ...rest) {{
-    if (option && option.textStyle) full += 1;  // a full draw sends the look; appends do not
-    return own.call(this, option, ...rest);
-  }};
-  const [first, last] = [{LINE}[0][0], {LINE}.at(-1)[0]];
-  LiveChart.zoom(id, first, last);
-  LiveChart.annotate(id, "burst-test", []);
-  LiveChart.resetZoom(id);
-  window.dispatchEvent(new CustomEvent("dash-prefs"));
-  requestAnimationFrame(() => requestAnimationFrame(() => {{ c.setOption = own; done(full); }}));
-}})"""
-"""Full draws one task asks for (a zoom, an annotation layer, a reset zoom, a look change)."""
-
-
-def test_full_draws_asked_for_together_are_one_draw(dashboard: Process, wide_page: Page) -> None:
-    """Calls that arrive together (a tab's first data, its annotations, the preferences) are
-    drawn at the next frame, once: each full draw of a week's chart costs a fresh tab
-    100 ms or more, and three in a row held its grid back."""
-    page = wide_page
-    page.goto(f"{dashboard.url}/?range=7d")
-    page.wait_for_function(chart_ready(1000), timeout=45_000, polling=100)
-    assert page.evaluate(FULL_DRAWS_OF_A_BURST) == 1

@@ -1,6 +1,6 @@
 // Browser side of the live chart: up to six streams on one normalized axis. The server sends
 // each series once (`reset`), then only new rows (`append`); this file keeps the arrays and
-// redraws with one setOption per call (or per throttled batch of calls).
+// redraws with one setOption per frame's calls or per throttled batch of appends (chartpace.js).
 //
 // Wire row: [ts_ms, normalized | null, source code, flag code (-1 none, 1 warning, 2 critical),
 // raw | null]. Line item: [ts_ms, normalized | null, source code, raw | null].
@@ -26,8 +26,9 @@
         chart: null,
         timer: null, // a pending throttled redraw
         frame: null, // a pending full redraw (next animation frame)
+        later: null, // a pending full redraw of a chart without points (ChartPace.later)
         nextAt: 0, // performance.now() before which appends do not redraw
-        drawBudget: null, // the server's --chart-draw-budget (else DRAW_BUDGET)
+        drawBudget: null, // the server's --chart-draw-budget (else ChartPace's default)
       };
       states.set(id, state);
     }
@@ -93,58 +94,8 @@
     state.series.forEach((s) => {
       if (ChartReduce.long(s.line, plotWidth(state))) s.lineDirty = long = true;
     });
-    if (long && state.chart) scheduleRender(state.chart, state); // finer points for the new window
+    if (long && state.chart) ChartPace.afterAppend(state.chart, state, draw); // finer points for the new window
     ChartDetail.want(state); // and finer points from the server, for a thinned series
-  }
-
-  // Redraw after appends at most every MIN_GAP_MS, and with redraws taking no more than
-  // DRAW_BUDGET of the tab's time (a long line is redrawn less often); an append after a
-  // quiet period is drawn at once. The gap never grows past MAX_GAP_MS, so even a starved
-  // tab shows new points every second.
-  const MIN_GAP_MS = 50;
-  const MAX_GAP_MS = 1000;
-  const DRAW_BUDGET = 0.04; // the default; the server sends --chart-draw-budget (tune)
-
-  function scheduleRender(chart, state) {
-    if (state.timer !== null) return; // a redraw is due soon and will include these rows
-    const wait = state.nextAt - performance.now();
-    if (wait <= 0) {
-      render(chart, state);
-      return;
-    }
-    state.timer = setTimeout(() => {
-      state.timer = null;
-      render(chart, state);
-    }, wait);
-  }
-
-  // A full draw (layout, a whole series, a zoom, annotations, a new look) waits for the next
-  // frame, so the calls that arrive together become one draw: a tab's first data, its
-  // annotations and its preferences came as three or four draws of 100 ms or more each,
-  // and the grid's first paint waited behind them (about 0.5 s -> 0.25 s after the socket).
-  // A hidden tab draws when it is shown again.
-  function drawSoon(chart, state) {
-    if (state.frame !== null) return;
-    state.frame = requestAnimationFrame(() => {
-      state.frame = null;
-      render(chart, state);
-    });
-  }
-
-  function render(chart, state) {
-    if (state.timer !== null) {
-      clearTimeout(state.timer); // this redraw covers the pending one
-      state.timer = null;
-    }
-    if (state.frame !== null) {
-      cancelAnimationFrame(state.frame);
-      state.frame = null;
-    }
-    const started = performance.now();
-    draw(chart, state);
-    const took = performance.now() - started;
-    const gap = took / (state.drawBudget || DRAW_BUDGET);
-    state.nextAt = performance.now() + Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, gap));
   }
 
   // Lines first (index 0 is the first stream, as tests and benchmarks read it), annotations
@@ -208,7 +159,7 @@
     option.series = seriesOption(state);
     ChartLegend.render(chart, state, () => {
       state.full = true;
-      render(chart, state);
+      ChartPace.now(chart, state, draw);
     });
     const replace = state.layoutChanged;
     state.layoutChanged = false;
@@ -274,7 +225,7 @@
   const relook = () =>
     states.forEach((state) => {
       state.full = true;
-      if (state.chart) drawSoon(state.chart, state);
+      if (state.chart) ChartPace.nextFrame(state.chart, state, draw);
     });
   window.addEventListener("dash-prefs", relook);
   const watchTheme = () => new MutationObserver(relook).observe(document.body, { attributes: true, attributeFilter: ["class"] });
@@ -294,7 +245,7 @@
         state.order = list.map((item) => item.key);
         for (const key of [...state.off]) if (!next.has(key) && !(key in ChartLegend.MARKS)) state.off.delete(key);
         state.layoutChanged = true;
-        drawSoon(el.chart, state);
+        (ChartPace.hasPoints(state) ? ChartPace.nextFrame : ChartPace.later)(el.chart, state, draw);
       });
     },
 
@@ -311,7 +262,7 @@
         s.marksDirty = true;
         ChartDetail.received(s, thinned);
         if (start != null) ChartView.setWindow(state, start, end);
-        drawSoon(el.chart, state);
+        ChartPace.nextFrame(el.chart, state, draw);
         if (s.thinned) ChartDetail.want(state);
       });
     },
@@ -322,7 +273,7 @@
         const s = state.series.get(key);
         if (!s) return;
         ChartDetail.apply(s, start, end, rows);
-        scheduleRender(el.chart, state);
+        ChartPace.afterAppend(el.chart, state, draw);
       });
     },
 
@@ -332,7 +283,7 @@
         const s = state.series.get(key);
         if (!s) return;
         if (trimBefore != null) trim(s, trimBefore);
-        if (push(s, rows) || trimBefore != null) scheduleRender(el.chart, state);
+        if (push(s, rows) || trimBefore != null) ChartPace.afterAppend(el.chart, state, draw);
       });
     },
 
@@ -349,7 +300,7 @@
         ChartView.setWindow(state, start, end);
         state.presetActive = true;
         state.full = true; // the bands' least width follows the window
-        drawSoon(el.chart, state);
+        ChartPace.nextFrame(el.chart, state, draw);
         ChartDetail.want(state);
       });
     },
@@ -360,7 +311,7 @@
         ChartView.setWindow(state, null, null);
         state.presetActive = false;
         state.full = true;
-        drawSoon(el.chart, state);
+        ChartPace.nextFrame(el.chart, state, draw);
       });
     },
 
@@ -369,7 +320,7 @@
       withChart(id, (el, state) => {
         state.layers.set(layer, items);
         state.layoutChanged = true;
-        drawSoon(el.chart, state);
+        (ChartPace.hasPoints(state) ? ChartPace.nextFrame : ChartPace.later)(el.chart, state, draw);
       });
     },
 
