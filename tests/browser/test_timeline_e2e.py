@@ -252,3 +252,33 @@ def test_a_server_without_state_endpoint_is_said_so(
         f"() => getElement({CHART_ID}).chart.getOption().series[0].data.length > {count}",
         timeout=10_000,
     )
+
+
+RENDERS_OF_A_BURST = """async () => {
+  const list = document.querySelector('.dash-timeline-list');
+  const root = list.parentElement;
+  const id = Number(root.id.slice(1));
+  let lists = 0;
+  const isList = (n) => n.classList && n.classList.contains('dash-timeline-list');
+  const seen = new MutationObserver((changes) => changes.forEach((c) =>
+    c.addedNodes.forEach((n) => { if (isList(n)) lists += 1; })));
+  seen.observe(root, { childList: true });
+  Timeline.filter(id, null, null, null);
+  Timeline.focus(id, null);
+  window.dispatchEvent(new CustomEvent('dash-prefs'));
+  const within = root.querySelector('.dash-timeline-list') === list ? 0 : 1;  // replaced?
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  await new Promise((done) => setTimeout(done, 0));
+  seen.disconnect();
+  return [within, lists];
+}"""
+"""Three changes in one task (a filter, a focus, new preferences): renders within the task
+and in all, counted as lists the panel put in."""
+
+
+def test_changes_arriving_together_render_the_panel_once(
+    page: Page, stack: tuple[FastAPI, Process]
+) -> None:
+    _, dash = stack
+    _open(page, dash)
+    assert page.evaluate(RENDERS_OF_A_BURST) == [0, 1]

@@ -182,11 +182,27 @@
     }
   }
 
-  function renderAll() {
-    lists.forEach((_, id) => {
-      const root = host(id);
-      if (root) render(id, root);
+  // Renders wait for the next frame, once for all that changed: a tab's first events and its
+  // preferences arrive together, and the panel (below the fold) no longer delays the chart's
+  // first draw, which waits for that frame too.
+  const due = new Set();
+  let frame = null;
+  function renderSoon(id) {
+    due.add(id);
+    if (frame !== null) return;
+    frame = requestAnimationFrame(() => {
+      frame = null;
+      const ids = [...due];
+      due.clear();
+      ids.forEach((key) => {
+        const root = host(key);
+        if (root) render(key, root);
+      });
     });
+  }
+
+  function renderAll() {
+    lists.forEach((_, id) => renderSoon(id));
   }
 
   // Relative times move on; the zone of the absolute ones may change.
@@ -201,43 +217,43 @@
   window.Timeline = {
     /** Replace every event: [{id, key, ts, end, kind, type, icon, title, level, ...}]. */
     reset(id, events) {
-      whenReady(id, (root) => {
+      whenReady(id, () => {
         const t = stateOf(id);
         t.events = new Map(events.map((ev) => [ev.id, ev]));
-        render(id, root);
+        renderSoon(id);
       });
     },
     /** Add or replace the events that changed. */
     update(id, events) {
-      whenReady(id, (root) => {
+      whenReady(id, () => {
         const t = stateOf(id);
         events.forEach((ev) => t.events.set(ev.id, ev));
-        render(id, root);
+        renderSoon(id);
       });
     },
     /** Show only these types and severities (null: all), from the last `spanMs`. */
     filter(id, kinds, levels, spanMs) {
-      whenReady(id, (root) => {
+      whenReady(id, () => {
         stateOf(id).filter = { kinds, levels, span: spanMs };
-        render(id, root);
+        renderSoon(id);
       });
     },
     /** Mark the focused event (null: none). */
     focus(id, eventId) {
-      whenReady(id, (root) => {
+      whenReady(id, () => {
         const t = stateOf(id);
         t.focused = eventId;
         t.observed = {};
-        render(id, root);
+        renderSoon(id);
       });
     },
     /** The focused event's observed change per stream: {stream: words}. */
     observed(id, eventId, rows) {
-      whenReady(id, (root) => {
+      whenReady(id, () => {
         const t = stateOf(id);
         if (t.focused !== eventId) return;
         t.observed = rows;
-        render(id, root);
+        renderSoon(id);
       });
     },
   };
