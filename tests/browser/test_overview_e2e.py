@@ -224,6 +224,12 @@ def test_phone_layout(browser: Browser, dashboard: Process) -> None:
         assert widest <= 390
         chart = page.locator(".nicegui-echart").bounding_box()
         assert chart is not None and chart["x"] >= 0 and chart["x"] + chart["width"] <= 390
+        page.wait_for_selector(".dash-legend-item[data-key=critical]")
+        legend = page.evaluate(
+            "() => { const l = document.querySelector('.dash-legend');"
+            " return [l.scrollWidth, l.clientWidth]; }"
+        )
+        assert legend[0] <= legend[1], f"the legend's entries fit in one line: {legend}"
         page.screenshot(path=str(ARTIFACTS / "overview-phone.png"), full_page=True)
     finally:
         ctx.close()
