@@ -72,7 +72,7 @@ class Services:
     """What the seed's last step (every other stream's whole window) waits for; the app
     makes it :attr:`first_view`, for at most a few seconds."""
     first_view: asyncio.Event = field(default_factory=asyncio.Event)
-    """Set once a tab has been sent its chart's points and its grid (see the pages)."""
+    """Set once a tab has drawn its chart's first points (the tab tells; see the pages)."""
     prune_interval_s: float = 60.0
     rollup_interval_s: float = 5.0
     health_interval_s: float = 0.5

@@ -88,7 +88,7 @@ class DashboardServices(Protocol):
 
     @property
     def first_view(self) -> asyncio.Event:
-        """Set by the first tab sent its chart's points and its grid."""
+        """Set when the first tab tells it drew its chart's first points."""
         ...
 
 

@@ -108,6 +108,7 @@ class Dashboard:
         self._scenario_version = -1
         ui.on("dash_prefs", self._prefs)
         ui.on("chart_zoom", self._zoomed)
+        ui.on("chart_shown", self._chart_shown)
         ui.on("view_changed", self._popstate)
         self.refresh()
         self._timer = ui.timer(self._poll, self.tick)
@@ -149,8 +150,6 @@ class Dashboard:
                 log.exception("chart push failed for %s", self.chart.streams)
         now = time.monotonic()
         filled = pushed and empty and bool(self.chart.point_count)
-        if filled:
-            self._services.first_view.set()  # this tab has its chart and grid: see main.py
         loaded = self._services.history.version != self._history_version
         if filled or loaded or now - self._refreshed_at >= TEXT_REFRESH_S:
             self._history_version = self._services.history.version
@@ -245,6 +244,15 @@ class Dashboard:
         if push_url:
             ui.navigate.history.push(view.query())
         self.refresh()
+
+    def _chart_shown(self, event: GenericEventArguments) -> None:
+        """The tab drew its chart's first points (after its grid): the rest of the seed, held
+        back for the first tab's view, may start (see ``main.first_view_gate``)."""
+        args = event.args if isinstance(event.args, dict) else {}
+        first_view = self._services.first_view
+        if args.get("chart") == self.chart.element.id and not first_view.is_set():
+            log.info("a tab drew its chart: the rest of the seed may load")
+            first_view.set()
 
     def _zoomed(self, event: GenericEventArguments) -> None:
         args = event.args if isinstance(event.args, dict) else {}

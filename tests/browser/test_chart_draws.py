@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.support.browser import CHART_ID, LINE, chart_ready
+from tests.support.processes import wait_until
 
 from .servers import Process
 
@@ -71,3 +72,12 @@ def test_a_layout_without_points_waits_for_its_data(dashboard: Process, wide_pag
     page.wait_for_function("() => window.__full.length === 2", timeout=5_000)
     waited = page.evaluate("window.__full[1]") - started
     assert 200 <= waited <= 2_000, f"an empty layout is drawn after its wait, not never: {waited}"
+
+
+def test_the_tab_tells_the_server_it_drew_its_chart(dashboard: Process, wide_page: Page) -> None:
+    """The rest of the seed waits for a first tab's drawn chart (``chart_shown``): the
+    dashboard logs the moment it hears it (once per process; any earlier tab of this
+    module's dashboard may have been the first)."""
+    _open(wide_page, dashboard.url)
+    said = "a tab drew its chart: the rest of the seed may load"
+    wait_until(lambda: said in dashboard.log.read_text(errors="replace"), 10, "chart_shown")

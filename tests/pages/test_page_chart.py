@@ -148,24 +148,21 @@ async def test_preset_zooms_and_reset_zoom_unlights_it(
     await wait_for(lambda: toggle.value is None, "no preset lit after reset zoom")
 
 
-async def test_the_first_view_is_announced_once_the_tab_has_points_and_its_grid(
+async def test_the_first_view_is_the_tab_telling_it_drew_its_chart(
     user_page: User, services: FakeServices
 ) -> None:
-    """The rest of the seed waits for ``first_view``: an empty chart does not set it; the push
-    that brings the first points (with the grid in the same round) does."""
+    """The rest of the seed waits for ``first_view``: points sent are not enough (they may
+    still be on their way); the tab's ``chart_shown`` for this chart sets it, other
+    charts' and malformed ones do not."""
     await user_page.open("/")
-    await wait_for(
-        lambda: any(c.startswith("StatusGrid.reset") for c in scripts(user_page)), "the grid"
-    )
-
-    def rows_sent() -> int:
-        return sum(len(c[2]) for name in ("reset", "append") for c in _calls(user_page, name))
-
-    assert _calls(user_page, "layout") and rows_sent() == 0
-    assert not services.first_view.is_set(), "nothing drawn yet"
     seed_history(services.streams, STREAM, hours=1)
-    await wait_for(lambda: rows_sent() > 0, "the first points")
-    await wait_for(services.first_view.is_set, "the first view")
+    await wait_for(lambda: any(c[2] for c in _calls(user_page, "reset")), "the first points")
+    chart = _chart(user_page)
+    for bad in ({"chart": chart.id + 1000}, {"chart": str(chart.id)}, {}, ["x"], None):
+        emit(user_page, "chart_shown", bad)
+    assert not services.first_view.is_set()
+    emit(user_page, "chart_shown", {"chart": chart.id})
+    assert services.first_view.is_set()
 
 
 async def test_late_tab_gets_the_whole_series_once(

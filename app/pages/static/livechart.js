@@ -27,6 +27,7 @@
         timer: null, // a pending throttled redraw
         frame: null, // a pending full redraw (next animation frame)
         later: null, // a pending full redraw of a chart without points (ChartPace.later)
+        shown: false, // the server was told this chart drew its first points
         nextAt: 0, // performance.now() before which appends do not redraw
         drawBudget: null, // the server's --chart-draw-budget (else ChartPace's default)
       };
@@ -169,6 +170,10 @@
       s.marksDirty = false;
     });
     chart.setOption(option, replace ? { replaceMerge: ["series"] } : undefined);
+    if (!state.shown && ChartPace.hasPoints(state) && typeof emitEvent === "function") {
+      state.shown = true; // the server waits for a first tab's chart before its heavy work
+      emitEvent("chart_shown", { chart: state.id });
+    }
   }
 
   function dirtySeries(state) {
