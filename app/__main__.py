@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 UNUSED_IMPORTS = ("aiohttp",)
@@ -24,6 +25,10 @@ def skip_unused_imports() -> None:
 
 
 if __name__ in {"__main__", "__mp_main__"}:
+    # No garbage collection while the imports and the wiring build their hundreds of
+    # thousands of long-lived objects (the collector kept walking them: the port opened
+    # 0.1 s later); main.run turns it on again when the server starts.
+    gc.disable()
     skip_unused_imports()
     from app.config import load_settings
     from app.main import run

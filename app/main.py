@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -97,6 +98,7 @@ def run(settings: Settings) -> None:
     """Serve the dashboard until interrupted (``python -m app``)."""
     configure_logging()
     build(settings)
+    app.on_startup(gc.enable)  # python -m app starts with it off (see app/__main__.py)
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again for the previous
     # handler: make that one a plain exit, so a clean stop ends with status 0.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

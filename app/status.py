@@ -160,13 +160,14 @@ def _iso_ms(ms: int | None) -> str | None:
 def process_figures() -> dict[str, Any]:
     """Soak figures: asyncio tasks of the running loop (None off-loop), resident memory, the
     browser tabs whose socket is connected to this process right now (viewers), and the
-    objects the garbage collector no longer scans (frozen once the start-up seed is in)."""
+    objects the garbage collector no longer scans (frozen once the start-up seed is in), and
+    whether it runs (off while ``python -m app`` starts)."""
     try:
         tasks: int | None = len(asyncio.all_tasks())
     except RuntimeError:  # no running loop in this thread
         tasks = None
     figures = {"tasks": tasks, "rssBytes": _rss_bytes(), "viewers": viewers()}
-    return {**figures, "gcFrozenObjects": gc.get_freeze_count()}
+    return {**figures, "gcFrozenObjects": gc.get_freeze_count(), "gcEnabled": gc.isenabled()}
 
 
 def viewers() -> int:

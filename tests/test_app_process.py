@@ -50,6 +50,7 @@ def test_dashboard_connects_to_its_embedded_simulator_and_loads_history(dashboar
         what="the start's objects frozen once the seed is in",
     )
     assert frozen > 10_000
+    assert status(dashboard)["process"]["gcEnabled"], "off while starting, on once serving"
     first = datetime.fromisoformat(stream["firstTimestamp"])
     last = datetime.fromisoformat(stream["lastTimestamp"])
     assert timedelta(days=6, hours=23) <= last - first <= timedelta(days=7)
