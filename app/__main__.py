@@ -27,8 +27,10 @@ def skip_unused_imports() -> None:
 if __name__ in {"__main__", "__mp_main__"}:
     # No garbage collection while the imports and the wiring build their hundreds of
     # thousands of long-lived objects (the collector kept walking them: the port opened
-    # 0.1 s later); main.run turns it on again when the server starts.
-    gc.disable()
+    # 0.1 s later); main.run turns it on again when the server starts. Not in the native
+    # window's child process (``__mp_main__``), which starts no server.
+    if __name__ == "__main__":
+        gc.disable()
     skip_unused_imports()
     from app.config import load_settings
     from app.main import run
