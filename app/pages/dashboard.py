@@ -129,13 +129,10 @@ class Dashboard:
             await self._pulse.wait(self._refreshed_at + TEXT_REFRESH_S - time.monotonic())
         # The grid, the timeline and the chart's annotations first: cheap, and the tab then
         # draws a new chart once with its annotations instead of twice (see chartpace.js).
-        if self.grid.grid.pending:
-            self.grid.grid.push()
-        if self.timeline.pending:
-            self.timeline.push()
-        self._annotate()
-        if self._services.scenarios.store.version != self._scenario_version:
-            self.show_scenario()
+        try:
+            self._forward()
+        except Exception:  # a broken panel must not stop the chart from updating
+            log.exception("grid, timeline or annotations push failed")
         pushed = False
         empty = not self.chart.point_count
         if self.chart.pending:
@@ -155,6 +152,16 @@ class Dashboard:
             self._history_version = self._services.history.version
             self._refreshed_at = now
             self.refresh()
+
+    def _forward(self) -> None:
+        """Send what changed of the grid, the timeline, the annotations and the scenario."""
+        if self.grid.grid.pending:
+            self.grid.grid.push()
+        if self.timeline.pending:
+            self.timeline.push()
+        self._annotate()
+        if self._services.scenarios.store.version != self._scenario_version:
+            self.show_scenario()
 
     def _due(self) -> bool:
         """Whether anything this tab shows changed (or its texts are due): integer reads."""
@@ -251,7 +258,7 @@ class Dashboard:
         args = event.args if isinstance(event.args, dict) else {}
         first_view = self._services.first_view
         if args.get("chart") == self.chart.element.id and not first_view.is_set():
-            log.info("a tab drew its chart: the rest of the seed may load")
+            log.info("the first tab drew its chart")
             first_view.set()
 
     def _zoomed(self, event: GenericEventArguments) -> None:

@@ -4,7 +4,7 @@ NiceGUI pages need ``'unsafe-inline'`` and ``'unsafe-eval'`` in ``script-src``: 
 template has inline scripts (the import map, the app's start-up) and Vue's template compiler
 builds functions with ``new Function`` (without it Chromium reports a violation in
 ``vue.esm-browser.prod.js`` and nothing renders). ``style-src`` needs ``'unsafe-inline'``
-too: Quasar, Tailwind's browser build and ECharts set inline styles and style elements.
+too: Quasar and ECharts set inline styles and style elements.
 Everything else comes from the dashboard's own origin only (``connect-src 'self'`` covers
 its socket.io WebSocket), no plugins, frames or workers, ``<base>`` only here, forms post
 only here, and no one may frame the page. Checked in Chromium: the dashboard page draws its

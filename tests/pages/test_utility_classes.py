@@ -24,11 +24,13 @@ NICEGUI_STATIC = Path(nicegui.__file__).parent / "static"
 FRAMEWORK_CSS = ("quasar.unimportant.prod.css", "quasar.important.prod.css", "nicegui.css")
 
 SELECTOR = re.compile(r"\.((?:\\.|[A-Za-z0-9_-])+)")
+QUOTED = re.compile(r"[\"']([^\"'`$]*)[\"']")
 JS_CLASSES = (
-    re.compile(r"\bel\(\"[a-z]+\",\s*\"([^\"]*)\""),  # dom.js: el(tag, classes, ...)
-    re.compile(r"className\s*=\s*\"([^\"]*)\""),
-    re.compile(r"classList\.(?:add|toggle)\(\"([^\"]*)\""),
+    re.compile(r"\bel\([\"'][a-z]+[\"'],\s*([\"'][^\"']*[\"'])"),  # dom.js: el(tag, classes)
+    re.compile(r"className\s*=\s*([\"'][^\"']*[\"'])"),
+    re.compile(r"classList\.(?:add|toggle)\(([^)]*)\)"),  # every quoted argument
 )
+PROPS_CLASS = re.compile(r"\bclass=[\"']([^\"']*)[\"']")
 
 
 def defined(css: str) -> set[str]:
@@ -53,6 +55,9 @@ def python_classes(source: str) -> set[str]:
             if node.func.attr == "classes":
                 values += node.args
                 values += [k.value for k in node.keywords if k.arg != "remove"]
+            elif node.func.attr == "props":  # .props('class="..."')
+                for text in (t for a in node.args for t in _strings(a)):
+                    found.update(c for m in PROPS_CLASS.finditer(text) for c in m.group(1).split())
         elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any("class" in getattr(t, "id", getattr(t, "attr", "")).lower() for t in targets):
@@ -67,7 +72,8 @@ def js_classes(source: str) -> set[str]:
         token
         for pattern in JS_CLASSES
         for match in pattern.finditer(source)
-        for token in match.group(1).split()
+        for quoted in QUOTED.finditer(match.group(1))
+        for token in quoted.group(1).split()
     }
 
 
@@ -106,13 +112,10 @@ def test_the_scan_reads_escaped_selectors_and_skips_comments() -> None:
     css = "/* .ghost */ .sm\\:px-4 { } .min-w-\\[9rem\\] { } a.b:hover, .c > .d { }"
     assert defined(css) == {"sm:px-4", "min-w-[9rem]", "b", "c", "d"}
     code = 'x.classes("a b", remove="gone"); classes = "c"; y.classes(add="d")'
-    assert python_classes(code) == {"a", "b", "c", "d"}
-    assert js_classes('el("div", "e f", 1); n.className = "g"; n.classList.add("h")') == {
-        "e",
-        "f",
-        "g",
-        "h",
-    }
+    code += "; z.props('dense class=\"p q\"')"
+    assert python_classes(code) == {"a", "b", "c", "d", "p", "q"}
+    js = "el('div', 'e f', 1); n.className = \"g\"; n.classList.add(\"h\", 'i')"
+    assert js_classes(js) == {"e", "f", "g", "h", "i"}
 
 
 def test_a_tailwind_class_not_in_the_stylesheet_would_be_reported() -> None:

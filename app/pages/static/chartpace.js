@@ -46,7 +46,7 @@
     }
     state.timer = setTimeout(() => {
       state.timer = null;
-      now(chart, state, draw);
+      now(state.chart || chart, state, draw); // the chart may have been mounted anew since
     }, wait);
   }
 
@@ -59,7 +59,7 @@
     if (state.frame !== null) return;
     state.frame = requestAnimationFrame(() => {
       state.frame = null;
-      now(chart, state, draw);
+      now(state.chart || chart, state, draw);
     });
   }
 
@@ -68,7 +68,7 @@
     if (state.frame !== null || state.later !== null) return;
     state.later = setTimeout(() => {
       state.later = null;
-      nextFrame(chart, state, draw);
+      nextFrame(state.chart || chart, state, draw);
     }, EMPTY_LAYOUT_WAIT_MS);
   }
 

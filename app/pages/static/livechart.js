@@ -80,7 +80,7 @@
     el.update_chart = function () {
       update.apply(this, arguments);
       state.layoutChanged = true;
-      if (this.chart) draw(this.chart, state); // the server's option carries no points
+      if (this.chart) ChartPace.now(this.chart, state, draw); // the server's option carries no points
     };
     return state;
   }
@@ -153,8 +153,16 @@
     if (!state.full && !state.layoutChanged) {
       const dataZoom = ChartView.windowOption(state); // first: a following window moves with new points
       chart.setOption({ series: dirtySeries(state), dataZoom });
-      return;
+    } else {
+      drawAll(chart, state);
     }
+    if (!state.shown && ChartPace.hasPoints(state) && typeof emitEvent === "function") {
+      state.shown = true; // the server holds its heavy start-up work for a first tab's chart
+      emitEvent("chart_shown", { chart: state.id });
+    }
+  }
+
+  function drawAll(chart, state) {
     const option = ChartLook.look();
     option.dataZoom = ChartView.windowOption(state);
     option.series = seriesOption(state);
@@ -170,10 +178,6 @@
       s.marksDirty = false;
     });
     chart.setOption(option, replace ? { replaceMerge: ["series"] } : undefined);
-    if (!state.shown && ChartPace.hasPoints(state) && typeof emitEvent === "function") {
-      state.shown = true; // the server waits for a first tab's chart before its heavy work
-      emitEvent("chart_shown", { chart: state.id });
-    }
   }
 
   function dirtySeries(state) {
@@ -230,7 +234,7 @@
   const relook = () =>
     states.forEach((state) => {
       state.full = true;
-      if (state.chart) ChartPace.nextFrame(state.chart, state, draw);
+      if (state.chart) (ChartPace.hasPoints(state) ? ChartPace.nextFrame : ChartPace.later)(state.chart, state, draw);
     });
   window.addEventListener("dash-prefs", relook);
   const watchTheme = () => new MutationObserver(relook).observe(document.body, { attributes: true, attributeFilter: ["class"] });

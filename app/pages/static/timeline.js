@@ -183,8 +183,8 @@
   }
 
   // Renders wait for the next frame, once for all that changed: a tab's first events and its
-  // preferences arrive together, and the panel (below the fold) no longer delays the chart's
-  // first draw, which waits for that frame too.
+  // preferences arrive together, and the panel (below the fold) rendered twice, each time
+  // before the messages that bring the chart's first points were read.
   const due = new Set();
   let frame = null;
   function renderSoon(id) {
