@@ -74,5 +74,10 @@
 
   const hasPoints = (state) => [...state.series.values()].some((s) => s.line.length > 0);
 
-  window.ChartPace = { now, afterAppend, nextFrame, later, hasPoints };
+  /** A full draw asked for: at the next frame, or later while the chart has no points. */
+  function full(chart, state, draw) {
+    (hasPoints(state) ? nextFrame : later)(chart, state, draw);
+  }
+
+  window.ChartPace = { now, afterAppend, nextFrame, full, hasPoints };
 })();

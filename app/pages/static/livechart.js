@@ -26,7 +26,7 @@
         chart: null,
         timer: null, // a pending throttled redraw
         frame: null, // a pending full redraw (next animation frame)
-        later: null, // a pending full redraw of a chart without points (ChartPace.later)
+        later: null, // a pending full redraw of a chart without points (ChartPace.full)
         shown: false, // the server was told this chart drew its first points
         nextAt: 0, // performance.now() before which appends do not redraw
         drawBudget: null, // the server's --chart-draw-budget (else ChartPace's default)
@@ -234,7 +234,7 @@
   const relook = () =>
     states.forEach((state) => {
       state.full = true;
-      if (state.chart) (ChartPace.hasPoints(state) ? ChartPace.nextFrame : ChartPace.later)(state.chart, state, draw);
+      if (state.chart) ChartPace.full(state.chart, state, draw);
     });
   window.addEventListener("dash-prefs", relook);
   const watchTheme = () => new MutationObserver(relook).observe(document.body, { attributes: true, attributeFilter: ["class"] });
@@ -254,7 +254,7 @@
         state.order = list.map((item) => item.key);
         for (const key of [...state.off]) if (!next.has(key) && !(key in ChartLegend.MARKS)) state.off.delete(key);
         state.layoutChanged = true;
-        (ChartPace.hasPoints(state) ? ChartPace.nextFrame : ChartPace.later)(el.chart, state, draw);
+        ChartPace.full(el.chart, state, draw);
       });
     },
 
@@ -329,7 +329,7 @@
       withChart(id, (el, state) => {
         state.layers.set(layer, items);
         state.layoutChanged = true;
-        (ChartPace.hasPoints(state) ? ChartPace.nextFrame : ChartPace.later)(el.chart, state, draw);
+        ChartPace.full(el.chart, state, draw);
       });
     },
 
