@@ -261,3 +261,35 @@ def test_keyboard_reaches_and_operates_the_grid(
     card = page.evaluate("() => document.querySelector('.dash-card:not([hidden])')?.innerText")
     assert card and second in card, "focus opens the cell's card"
     wait_until(lambda: len(_cells(page)) == 50, 5, "the grid stays whole")
+
+
+# Counts the tab's Intl.DateTimeFormat constructions (the first costs ~70 ms).
+INTL_COUNTER = """
+window.__intlFormatters = 0;
+Intl.DateTimeFormat = new Proxy(Intl.DateTimeFormat, {
+  construct(target, args) { window.__intlFormatters += 1; return new target(...args); },
+  apply(target, self, args) { window.__intlFormatters += 1; return target(...args); },
+});
+"""
+
+
+def test_times_in_utc_or_the_browsers_zone(browser: Browser, dashboard: Process) -> None:
+    """Times read in UTC by default and in the browser's zone after the switch (a half-hour
+    zone: the minutes too), remembered; written from Date's getters, not an Intl formatter."""
+    ctx = browser.new_context(timezone_id="America/St_Johns")
+    try:
+        ctx.add_init_script(INTL_COUNTER)
+        page = ctx.new_page()
+        _open(page, dashboard.url)
+        fmt = (
+            "() => [DashPrefs.format(1764590602000), DashPrefs.format(5000, false),"
+            " DashPrefs.zoneName()]"
+        )
+        assert page.evaluate(fmt) == ["2025-12-01 12:03:22", "00:00:05", "UTC"]
+        page.wait_for_function("() => document.querySelector('time.dash-event-when[title]')")
+        assert page.evaluate("() => window.__intlFormatters") == 0, "UTC needs no Intl formatter"
+        page.locator('[aria-label="Time zone: UTC or local"]').click()
+        page.wait_for_function("() => localStorage.getItem('dash.tz') === 'local'")
+        assert page.evaluate(fmt) == ["2025-12-01 08:33:22", "20:30:05", "America/St_Johns"]
+    finally:
+        ctx.close()

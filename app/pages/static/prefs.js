@@ -52,7 +52,7 @@
     send();
   }
 
-  const formatters = new Map();
+  const two = (n) => String(n).padStart(2, "0");
 
   window.DashPrefs = {
     get theme() {
@@ -69,18 +69,19 @@
     isDark() {
       return document.body.classList.contains("body--dark");
     },
-    /** Format epoch ms in the chosen zone: "2026-12-01 14:03:22" (or the time alone). */
+    /**
+     * Format epoch ms in the chosen zone: "2026-12-01 14:03:22" (or the time alone).
+     * Date's own UTC and local getters, not Intl: a tab's first Intl formatter loads the
+     * browser's locale and zone tables, 70 ms on the first view's path (the local zone is
+     * the browser's, the one zoneName() names).
+     */
     format(ms, withDate = true) {
-      const zone = DashPrefs.zoneName();
-      const key = zone + (withDate ? "+d" : "");
-      let fmt = formatters.get(key);
-      if (!fmt) {
-        const options = { timeZone: zone, hour12: false, hour: "2-digit", minute: "2-digit", second: "2-digit" };
-        if (withDate) Object.assign(options, { year: "numeric", month: "2-digit", day: "2-digit" });
-        fmt = new Intl.DateTimeFormat("sv-SE", options); // ISO-like order: 2026-12-01 14:03:22
-        formatters.set(key, fmt);
-      }
-      return fmt.format(new Date(ms));
+      const d = new Date(ms);
+      const [y, mo, day, h, mi, s] = state.tz === "utc"
+        ? [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+        : [d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
+      const time = `${two(h)}:${two(mi)}:${two(s)}`;
+      return withDate ? `${y}-${two(mo + 1)}-${two(day)} ${time}` : time;
     },
     cycleTheme() {
       state.theme = THEMES[(THEMES.indexOf(state.theme) + 1) % THEMES.length];
