@@ -16,7 +16,7 @@ from typing import Any
 from nicegui import app, ui
 
 from app.config import Settings
-from app.pages import STATIC_DIR, STATIC_URL, head_html
+from app.pages.assets import register_assets
 from app.pages.chart import LiveChart, chart_options
 from app.protocol import HistorySample
 from app.stores.streams import DAY_MS, StreamStore
@@ -55,11 +55,11 @@ def main() -> None:
         sample = HistorySample(int(time.time() * 1000), _value(i), _value(i), "normal")
         store.add_history({NAME: [sample]}, Source.LIVE)
 
-    app.add_static_files(STATIC_URL, STATIC_DIR)
+    head_html = register_assets()
 
     @ui.page("/")
     def page() -> None:
-        ui.add_head_html(head_html())
+        ui.add_head_html(head_html)
         if args.mode == "delta":
             chart = LiveChart(store, [NAME])
             chart.element.style("height: 600px")

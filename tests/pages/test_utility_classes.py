@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nicegui
 
-from app.pages import STATIC_DIR, STYLES
+from app.pages.assets import STATIC_DIR, STYLES
 
 APP = Path(__file__).resolve().parents[2] / "app"
 NICEGUI_STATIC = Path(nicegui.__file__).parent / "static"

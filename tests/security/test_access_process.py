@@ -121,7 +121,7 @@ def test_everything_but_login_needs_the_token(guarded: Process) -> None:
             "/api/simulation/state",
             "/api/simulation/history?start=2026-11-25T00:00:00Z&end=2026-11-26T00:00:00Z",
             "/_nicegui_ws/socket.io/?EIO=4&transport=polling",
-            "/dashboard-static/livechart.js",
+            "/dashboard-static/dashboard.js",
             "/",
         ):
             response = http.get(path)
