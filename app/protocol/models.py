@@ -19,6 +19,7 @@ from pydantic import (
     GetCoreSchemaHandler,
     Tag,
     TypeAdapter,
+    with_config,
 )
 from pydantic.types import AllowInfNan
 from pydantic_core import core_schema
@@ -32,10 +33,16 @@ ISO_PREFIX = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}"
 AnomalyFlag = Literal["normal", "warning", "critical"]
 
 
+# Validators are built at their first use, not at import: the port opens sooner, and the
+# first frame or history answer pays it while a first tab is still loading its scripts.
+DEFERRED = ConfigDict(defer_build=True)
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False, defer_build=True)
 
 
+@with_config(DEFERRED)
 class StreamEvent(TypedDict):
     """One observation of one stream, validated as a plain dict with the wire's key names.
 
@@ -206,7 +213,7 @@ ServerMessage = Annotated[
     Discriminator(_message_tag),
 ]
 
-SERVER_MESSAGE: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
+SERVER_MESSAGE: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage, config=DEFERRED)
 STREAM_EVENT: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)
 
 
