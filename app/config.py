@@ -7,23 +7,38 @@ line on stderr and exit status 2, the way argparse reports a bad flag.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from app.protocol.topics import check_topic
 from app.security.origins import check_allowed_host, check_allowed_origin
 
+ENV_PREFIX = "DASHBOARD_"
 
-class Settings(BaseSettings):
-    """The dashboard's configuration. Field descriptions are the ``--help`` texts."""
 
-    model_config = SettingsConfigDict(env_prefix="DASHBOARD_", extra="ignore")
+class Settings(BaseModel):
+    """The dashboard's configuration. Field descriptions are the ``--help`` texts.
+
+    Values given to the constructor (the flags) win over ``DASHBOARD_<NAME>`` environment
+    variables (any case), which win over the defaults; the variables' texts are read as the
+    flags' are.
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     # --- server -------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="interface the dashboard listens on")
@@ -38,7 +53,7 @@ class Settings(BaseSettings):
         description="HTTP base URL of an external simulator, e.g. http://127.0.0.1:8765; "
         "empty: the embedded simulator",
     )
-    topics: Annotated[list[str], NoDecode] = Field(
+    topics: list[str] = Field(
         default_factory=lambda: ["*"],
         description="comma-separated topics to follow ('*': every stream, 'domain.*', a "
         "stream name, 'anomalies'); the grid shows what they deliver in full",
@@ -135,12 +150,12 @@ class Settings(BaseSettings):
     auth_session_hours: float = Field(
         168.0, gt=0, description="how long a browser login lasts, hours"
     )
-    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+    allowed_hosts: list[str] = Field(
         default_factory=list,
         description="comma-separated extra Host names the dashboard answers to, 'name' (any "
         "port) or 'name:port', e.g. a proxy's public name; its own names always pass",
     )
-    allowed_origins: Annotated[list[str], NoDecode] = Field(
+    allowed_origins: list[str] = Field(
         default_factory=list,
         description="comma-separated extra origins (scheme://host[:port]) whose pages may open "
         "WebSockets and send state-changing requests; the dashboard's own always may",
@@ -164,6 +179,15 @@ class Settings(BaseSettings):
         description="watch only: no scenario panel, the dashboard refuses to start, stop or "
         "reset scenarios and the embedded simulator answers those requests 403",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_env(cls, given: Any) -> Any:
+        if not isinstance(given, dict):
+            return given
+        env = {key.upper(): value for key, value in os.environ.items()}
+        names = {ENV_PREFIX + name.upper(): name for name in cls.model_fields}
+        return {**{names[k]: v for k, v in env.items() if k in names}, **given}
 
     @field_validator("topics", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod

@@ -31,6 +31,23 @@ def test_env_then_flags(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (s.port, s.topics, s.show) == (9002, ["*"], True)
 
 
+def test_env_names_in_any_case_and_bad_env_values(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A variable's name may be in any case; unknown ones are ignored; a bad value ends the
+    program as a bad flag does, naming the setting."""
+    monkeypatch.setenv("dashboard_sim_rate", "12.5")
+    monkeypatch.setenv("DASHBOARD_NO_SUCH_SETTING", "1")
+    monkeypatch.setenv("DASHBOARD_ALLOWED_HOSTS", "dash.example, 10.0.0.5")
+    s = load_settings([])
+    assert s.sim_rate == 12.5 and s.allowed_hosts == ["dash.example", "10.0.0.5"]
+    monkeypatch.setenv("DASHBOARD_PORT", "eighty")
+    with pytest.raises(SystemExit) as stop:
+        load_settings([])
+    assert stop.value.code == 2
+    assert "--port:" in capsys.readouterr().err
+
+
 def test_read_only_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     """``--read-only`` / ``DASHBOARD_READ_ONLY``; off by default, the flag wins."""
     assert load_settings([]).read_only is False
