@@ -40,3 +40,20 @@ async def test_page_loads_one_script_and_one_stylesheet(user: User, services: Fa
         assert offsets == sorted(offsets), "in the listed order"
         stale = await user.http_client.get(url.split("?")[0], params={"v": "0" * 12})
         assert stale.content == body and stale.headers["cache-control"] == "no-cache"
+
+
+async def test_chart_library_is_preloaded_with_the_page(user: User, services: FakeServices) -> None:
+    """The page asks for ECharts at once (``modulepreload``), not two imports later: the
+    component's entry module and the big file it imports, both served."""
+    page = (await user.http_client.get("/")).text
+    links = re.findall(r'<link rel="modulepreload" href="([^"]+)"', page)
+    preloads = [url for url in links if "/esm/" in url]  # NiceGUI preloads its components
+    assert preloads[0].endswith("/index.js") and len(preloads) >= 2
+    sizes = []
+    for url in preloads:
+        answer = await user.http_client.get(url)
+        assert answer.status_code == 200, url
+        sizes.append(len(answer.content))
+    entry = (await user.http_client.get(preloads[0])).text
+    assert all(url.rsplit("/", 1)[1] in entry for url in preloads[1:]), "what the entry imports"
+    assert max(sizes) > 500_000, "the library itself"
