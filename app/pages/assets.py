@@ -43,7 +43,7 @@ STYLES = ("utilities.css", "dashboard.css")
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 ECHARTS_MODULE = "nicegui-echart"
 """The name ``ui.echart`` registers its library under (importing it registers it)."""
-STATIC_IMPORT = re.compile(r"""\bfrom\s*["'](\./[\w.-]+\.js)["']""")
+STATIC_IMPORT = re.compile(r"""from\s*["'](\./[\w.-]+\.js)["']""")
 
 
 @dataclass(frozen=True)
