@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 
 UNUSED_IMPORTS = ("aiohttp", "pydantic.v1")
-"""Installed with NiceGUI, imported at start, never used by the dashboard."""
+"""Installed with NiceGUI or what it needs, imported at start, never used by the dashboard."""
 NATIVE_ONLY_IMPORTS = ("webview",)
 """Imported by NiceGUI at start, used only by the native window."""
 
@@ -33,12 +32,12 @@ def skip_unused_imports(native: bool) -> None:
 
 
 if __name__ in {"__main__", "__mp_main__"}:
-    # No garbage collection while the imports and the wiring build their hundreds of
-    # thousands of long-lived objects (the collector kept walking them: the port opened
-    # 0.1 s later); main.run turns it on again when the server starts. Not in the native
-    # window's child process (``__mp_main__``), which starts no server.
+    from app.collector import pause_for_start
+
+    # Not in a process that runs this file as ``__mp_main__`` (the native window's child,
+    # when started as ``python app/__main__.py``): it starts no server to turn it on again.
     if __name__ == "__main__":
-        gc.disable()
+        pause_for_start()
     from app.config import load_settings
 
     settings = load_settings()  # --help and bad values end here, before NiceGUI is loaded

@@ -38,7 +38,7 @@ class Settings(BaseModel):
     flags' are.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     # --- server -------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="interface the dashboard listens on")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 import sys
@@ -15,6 +14,7 @@ from nicegui import app, ui
 from starlette.types import ASGIApp
 
 from app import status
+from app.collector import resume_frozen
 from app.config import Settings
 from app.logs import configure as configure_logging
 from app.pages import register_pages
@@ -94,20 +94,11 @@ def _gzip(asgi: ASGIApp) -> GZipMiddleware:
     return GZipMiddleware(asgi, minimum_size=500, compresslevel=GZIP_LEVEL)
 
 
-def collect_again() -> None:
-    """Turn garbage collection on again once the server starts (``python -m app`` imports and
-    wires with it off, see app/__main__.py), freezing what the start built first: the first
-    collection would otherwise walk those ~150,000 long-lived objects, 45 ms of the first
-    view's path, to find ~1,500 garbage ones (kept, frozen)."""
-    gc.freeze()
-    gc.enable()
-
-
 def run(settings: Settings) -> None:
     """Serve the dashboard until interrupted (``python -m app``)."""
     configure_logging()
     build(settings)
-    app.on_startup(collect_again)
+    app.on_startup(resume_frozen)  # python -m app starts with it off, see app/collector.py
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again for the previous
     # handler: make that one a plain exit, so a clean stop ends with status 0.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

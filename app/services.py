@@ -9,7 +9,6 @@ state poller, scenario control and, in embedded mode, the simulator. ``start()``
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import httpx
 
 from app import upstream
 from app.backoff import BackoffPolicy
+from app.collector import settle_after_seed
 from app.config import Settings
 from app.context.poller import StatePoller
 from app.context.scenario_client import ScenarioClient
@@ -40,15 +40,6 @@ from app.ws_client import ConnectionManager
 log = logging.getLogger(__name__)
 
 DAY_MS = 86_400_000
-
-
-def settle_memory() -> None:
-    """Once the start's work is done (imports, pages, the seed), collect and freeze what is
-    left: the collector then never scans those long-lived objects again. Without it a full
-    collection walked every one of them, pausing the event loop up to ~80 ms at 10,000
-    events/s (measured by the latency benchmark); the stores hold arrays, not objects."""
-    gc.collect()
-    gc.freeze()
 
 
 @dataclass
@@ -176,7 +167,7 @@ class Services:
         await self.manager.start()
         if self.history.streams:
             await self.history.wait_seeded()  # True or False: either way the seed is over
-        settle_memory()
+        settle_after_seed()
 
     async def _prune_forever(self) -> None:
         """Rolls up what aged past the raw window, a step at a time so the loop stays free;

@@ -1,4 +1,5 @@
-"""The dashboard's pages: ``/`` (the live dashboard) and the export endpoint.
+"""The dashboard's pages: ``/`` (the live dashboard, with its script and stylesheet under
+``/dashboard-static/``) and the export endpoint.
 
 ``register_pages(services)`` is the one entry point; the pages read the stores in
 ``services`` and call the manager's, the loader's and the scenario control's commands,
@@ -20,7 +21,7 @@ __all__ = ["register_pages"]
 
 
 def register_pages(services: DashboardServices) -> None:
-    """Define ``/`` and ``GET /api/dashboard/export`` on NiceGUI's app."""
+    """Define ``/``, its assets and ``GET /api/dashboard/export`` on NiceGUI's app."""
     subscriptions = Subscriptions(list(services.settings.topics))
     pulse = Pulse(store_versions(services))
     app.on_startup(pulse.start)

@@ -35,11 +35,13 @@ AnomalyFlag = Literal["normal", "warning", "critical"]
 
 # Validators are built at their first use, not at import: the port opens sooner, and the
 # first frame or history answer pays it while a first tab is still loading its scripts.
+# (A first use may be in a worker thread, the history parse; the Pydantic tested, 2.14,
+# builds under a lock.)
 DEFERRED = ConfigDict(defer_build=True)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False, defer_build=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False, **DEFERRED)
 
 
 @with_config(DEFERRED)

@@ -291,5 +291,6 @@ def test_times_in_utc_or_the_browsers_zone(browser: Browser, dashboard: Process)
         page.locator('[aria-label="Time zone: UTC or local"]').click()
         page.wait_for_function("() => localStorage.getItem('dash.tz') === 'local'")
         assert page.evaluate(fmt) == ["2025-12-01 08:33:22", "20:30:05", "America/St_Johns"]
+        assert page.evaluate("() => window.__intlFormatters") == 1, "the zone named once"
     finally:
         ctx.close()

@@ -22,7 +22,8 @@ def test_every_static_file_is_in_a_bundle() -> None:
 
 async def test_page_loads_one_script_and_one_stylesheet(user: User, services: FakeServices) -> None:
     """The head links each bundle once by its content hash; the bundle is the files joined in
-    order, kept for a year under its own hash and asked for again under any other."""
+    order, kept for a year under its own hash and asked for again under any other, 304 to a
+    browser holding it, HEAD answered."""
     page = (await user.http_client.get("/")).text
     scripts = re.findall(r'<script src="(/dashboard-static/[^"]+)"', page)
     styles = re.findall(r'<link rel="stylesheet" href="(/dashboard-static/[^"]+)"', page)
@@ -40,6 +41,11 @@ async def test_page_loads_one_script_and_one_stylesheet(user: User, services: Fa
         assert offsets == sorted(offsets), "in the listed order"
         stale = await user.http_client.get(url.split("?")[0], params={"v": "0" * 12})
         assert stale.content == body and stale.headers["cache-control"] == "no-cache"
+        etag = answer.headers["etag"]
+        held = await user.http_client.get(url, headers={"If-None-Match": etag})
+        assert held.status_code == 304 and not held.content
+        head = await user.http_client.head(url)
+        assert head.status_code == 200 and head.headers["etag"] == etag
 
 
 async def test_chart_library_is_preloaded_with_the_page(user: User, services: FakeServices) -> None:
