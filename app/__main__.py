@@ -23,8 +23,8 @@ def skip_unused_imports(native: bool) -> None:
     - webview (pywebview, the native extra): NiceGUI imports it and its web server to see
       whether native mode could run.
 
-    Together about 0.05 s before the port opens. Only the command line does this, so a
-    program that imports :mod:`app` keeps its own.
+    The last two together: about 0.05 s more before the port opens. Only the command line
+    does this, so a program that imports :mod:`app` keeps its own.
     """
     for name in UNUSED_IMPORTS + (() if native else NATIVE_ONLY_IMPORTS):
         if name not in sys.modules:
