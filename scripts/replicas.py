@@ -238,8 +238,9 @@ def experiment(
     from_ms = int((kill["killAt"] - args.compare_seconds) * 1000)
     streams = list(victim_before)
     compared = same_data(stack, streams, victim_before, moved_viewers, from_ms)
-    problems += [f"different series: {c}" for c in compared if c["mismatches"] != 0]
-    # The chart's stream is dense; OTHER_STREAM may have no point in a short window.
+    # The chart's stream is dense; OTHER_STREAM may have no point in a short window (then
+    # there is nothing to compare, which is not a difference).
+    problems += [f"different series: {c}" for c in compared if c["mismatches"] not in (0, None)]
     mine = [c for c in compared if c["compared"].startswith(f"{args.stream}:")]
     problems += [f"nothing to compare: {c}" for c in mine if not c["points"]]
     lag = lags(stack, args.stream, viewers)

@@ -18,6 +18,7 @@ from tests.support.processes import (
     free_port,
     start,
     start_dashboard,
+    steady_rate,
 )
 from tests.support.processes import start_simulator as _start_simulator
 
@@ -36,8 +37,9 @@ __all__ = [
     "start_simulator",
 ]
 
-RATE = "20"
-"""Simulator rate multiplier: customer.tutor.search then sends about two events a second."""
+RATE = steady_rate(20)
+"""Simulator rate multiplier: 20 in a peak hour, more off-hours for the same volume
+(customer.tutor.search about three events a second, api.request.log about 340)."""
 
 
 def start_simulator(port: int) -> Process:

@@ -14,7 +14,7 @@ from .servers import Process
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 STREAM = "api.request.log"
-"""The simulator's busiest stream (about 340 events/s at the tests' --sim-rate 20)."""
+"""The simulator's busiest stream (about 340 events/s at the tests' rate, see servers.RATE)."""
 IN_WINDOW = (
     "([lo, hi]) => LiveChart.held(" + CHART_ID + ").filter((t) => t >= lo && t <= hi).length"
 )

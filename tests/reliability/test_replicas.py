@@ -15,7 +15,7 @@ import pytest
 
 from scripts.nginx_conf import render, snippet, write_standalone
 from scripts.replicas_stack import NGINX
-from tests.support.processes import CHROMIUM, ROOT
+from tests.support.processes import CHROMIUM, ROOT, steady_rate
 
 RUN_TIMEOUT_S = 150
 
@@ -69,6 +69,7 @@ def test_two_replicas_keep_their_viewers_and_hand_them_over_when_one_dies(
     _need(CHROMIUM, "Debian's chromium")
     out = tmp_path / "replicas.json"
     args = ["--replicas", "2", "--viewers", "3", "--browsers", "1", "--hold", "3"]
+    args += ["--rate", steady_rate(5)]  # the same volume at any hour
     proc = subprocess.Popen(
         [sys.executable, "-m", "scripts.replicas", *args, "--out", str(out)],
         cwd=ROOT,
@@ -96,6 +97,7 @@ def test_two_replicas_keep_their_viewers_and_hand_them_over_when_one_dies(
     assert all(row["replicaNow"] not in (None, figures["killed"]) for row in moved)
     assert all(row["secondsToPointAfterKill"] is not None for row in moved)
     compared = figures["comparedSeries"]
-    assert compared and all(c["mismatches"] == 0 for c in compared)
+    # The other stream may have no live point in the window (None: nothing to compare).
+    assert compared and all(c["mismatches"] in (0, None) for c in compared)
     charted = [c for c in compared if c["compared"].startswith("customer.page.view:")]
-    assert charted and all(c["points"] > 0 for c in charted)
+    assert charted and all(c["points"] > 0 and c["mismatches"] == 0 for c in charted)

@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from app.simulator.catalog import load_catalog
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -36,6 +38,16 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 
 T = TypeVar("T")
+
+
+def steady_rate(at_peak: float, epoch_s: float | None = None) -> str:
+    """The simulator ``--rate`` that gives, at this hour, the volume ``at_peak`` gives in a
+    peak hour. The simulator's streams run 7.5x slower from 23:00 to 08:00 UTC than from
+    08:00 to 23:00 (its catalog's time of day); a test that waits for live points must not
+    depend on when it runs (CI runs at any hour)."""
+    hours = load_catalog().hour_multipliers
+    hour = time.gmtime(time.time() if epoch_s is None else epoch_s).tm_hour
+    return f"{at_peak * max(hours) / hours[hour]:g}"
 
 
 def free_port() -> int:
